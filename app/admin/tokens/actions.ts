@@ -1,0 +1,43 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { createApiToken, revokeApiToken } from '@/lib/auth/api-tokens';
+import { requireAdminAction } from '@/lib/auth/current-admin';
+import { parseDuration } from '@/lib/env/units';
+import { toAppError } from '@/lib/errors';
+
+export type ActionResult<T = undefined> = { ok: true; value: T } | { ok: false; message: string };
+
+const createSchema = z.object({
+  name: z.string().trim().min(1, 'Give the token a name.').max(64, 'Keep the name under 64 characters.'),
+  expires: z.string().refine((v) => v === 'never' || parseDuration(v) !== null, 'Choose when the token expires.'),
+});
+
+export async function createTokenAction(input: { name: string; expires: string }): Promise<ActionResult<string>> {
+  try {
+    const admin = await requireAdminAction();
+    const { name, expires } = createSchema.parse(input);
+    const { token } = await createApiToken({
+      name,
+      userId: admin.userId,
+      expiresInMs: expires === 'never' ? null : parseDuration(expires),
+      actor: admin.actor,
+    });
+    revalidatePath('/admin/tokens');
+    return { ok: true, value: token };
+  } catch (error) {
+    return { ok: false, message: toAppError(error).message };
+  }
+}
+
+export async function revokeTokenAction(id: string): Promise<ActionResult> {
+  try {
+    const admin = await requireAdminAction();
+    await revokeApiToken({ id: z.string().min(1).parse(id), actor: admin.actor });
+    revalidatePath('/admin/tokens');
+    return { ok: true, value: undefined };
+  } catch (error) {
+    return { ok: false, message: toAppError(error).message };
+  }
+}

@@ -1,0 +1,243 @@
+// Runs the CLI as an operator does: a separate process on a real SQLite file in a temp
+// DATA_DIR. The CLI is bundled once per run exactly as `npm run build` bundles dist/cli.mjs
+// (esbuild, dependencies external), which is also what a production install runs and ~3x
+// faster to start than tsx.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticateApiToken } from '../auth/api-tokens';
+import { db } from '../db';
+import { projectRoot } from '../db/migrate';
+import { createTempEnv, type TempEnv } from '../testing/temp-env';
+
+const root = projectRoot();
+// Inside the project so that projectRoot() and the external packages resolve as from dist/.
+const bundleDir = path.join(root, 'node_modules', '.cache', `cli-test-${process.pid}`);
+let temp: TempEnv;
+const freshDirs: string[] = [];
+
+type Result = { code: number | null; stdout: string; stderr: string };
+
+function spawnNode(args: string[], { input, env = {} }: { input?: string; env?: Record<string, string> } = {}): Result {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: temp.dataDir, NODE_ENV: 'test', ...env };
+  for (const key of ['DEBUG', 'DATABASE_URL', 'STORAGE_DIR', 'ADMIN_USERNAME', 'ADMIN_PASSWORD']) {
+    if (!(key in env)) delete childEnv[key];
+  }
+  const result = spawnSync(process.execPath, args, {
+    cwd: root,
+    env: childEnv,
+    input: input ?? '',
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const cli = (args: string[], options?: Parameters<typeof spawnNode>[1]) =>
+  spawnNode([path.join(bundleDir, 'cli.mjs'), ...args], options);
+
+function freshDataDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fileserver-cli-fresh-'));
+  freshDirs.push(dir);
+  return dir;
+}
+
+function oneErrorLine(result: Result): string {
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(/^error: [^\n]+\n$/);
+  return result.stderr.trim();
+}
+
+beforeAll(async () => {
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { cli: 'lib/cli/main.ts', seed: 'prisma/seed.ts' },
+    outdir: bundleDir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+    alias: { 'server-only': './lib/empty-module.ts' },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+  });
+  temp = await createTempEnv();
+});
+
+afterAll(async () => {
+  await temp?.cleanup();
+  fs.rmSync(bundleDir, { recursive: true, force: true });
+  for (const dir of freshDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('usage', () => {
+  it('shows help with exit 0 on every level', () => {
+    const top = cli(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/user/);
+    expect(top.stdout).toMatch(/token/);
+    const add = cli(['user', 'add', '--help']);
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(/--password-stdin/);
+    const create = cli(['token', 'create', '--help']);
+    expect(create.code).toBe(0);
+    expect(create.stdout).toMatch(/--expires <duration>.*\(default: 90d\)/s);
+  });
+
+  it('exits 2 on an unknown command or option, a missing argument, or a bad expiry', () => {
+    const unknown = cli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+    expect(cli(['user', 'add']).code).toBe(2);
+    expect(cli(['user', 'list', '--colour']).code).toBe(2);
+    expect(cli(['user']).code).toBe(2);
+    const badExpiry = cli(['token', 'create', 'ci', '--expires', 'soon']);
+    expect(badExpiry.code).toBe(2);
+    expect(badExpiry.stderr).toMatch(/"soon" is not an expiry/);
+  });
+
+  it('creates and migrates the database on a fresh data dir', () => {
+    const dataDir = freshDataDir();
+    const result = cli(['user', 'list'], { env: { DATA_DIR: dataDir } });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^No users yet/);
+    expect(fs.existsSync(path.join(dataDir, 'fileserver.db'))).toBe(true);
+  });
+
+  it('reports a bad configuration with exit 1 and no stack trace', () => {
+    const result = cli(['user', 'list'], { env: { PORT: 'eighty' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/PORT/);
+    expect(result.stderr).not.toMatch(/\bat .*\.(m?js|ts):\d+/);
+  });
+});
+
+describe('user and token commands', () => {
+  // These run in order on one database, as an operator would.
+  let tokenId = '';
+
+  it('user add reads the password from stdin and prints one line', async () => {
+    const result = cli(['user', 'add', 'alice', '--password-stdin'], { input: 'alice-long-password\n' });
+    expect(result).toEqual({ code: 0, stdout: 'Added user "alice".\n', stderr: '' });
+    const log = await db().log.findFirstOrThrow({ where: { action: 'user_add' } });
+    expect(log).toMatchObject({ user: 'cli', ipAddress: 'terminal', info: 'username: alice' });
+  });
+
+  it('user add of an existing name fails with exit 1 and exactly one line', () => {
+    const result = cli(['user', 'add', 'alice', '--password-stdin'], { input: 'another-long-password\n' });
+    expect(result.code).toBe(1);
+    expect(oneErrorLine(result)).toBe('error: User "alice" already exists.');
+  });
+
+  it('user add refuses a weak password, or no password, with one line', () => {
+    const weak = cli(['user', 'add', 'bob', '--password-stdin'], { input: 'bob\n' });
+    expect(weak.code).toBe(1);
+    expect(oneErrorLine(weak)).toBe('error: The password is too short: use at least 12 characters.');
+    // No terminal to prompt on and no --password-stdin: say how to give it.
+    const noTty = cli(['user', 'add', 'bob']);
+    expect(noTty.code).toBe(1);
+    expect(oneErrorLine(noTty)).toMatch(/--password-stdin/);
+  });
+
+  it('user list shows the users', () => {
+    const result = cli(['user', 'list']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^USERNAME\s+CREATED\s+API TOKENS\nalice\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+0\n$/);
+  });
+
+  it('token create prints a token, once, that the API accepts', async () => {
+    const result = cli(['token', 'create', 'ci', '--expires', '30d']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^fsk_[A-Za-z0-9_-]{43}\n$/);
+    expect(result.stderr).toMatch(/will not be shown again/);
+    const found = await authenticateApiToken(result.stdout.trim());
+    expect(found?.user.username).toBe('alice');
+    expect(found?.token.name).toBe('ci');
+    const days = (found!.token.expiresAt!.getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
+    tokenId = found!.token.id;
+  });
+
+  it('token list shows the token without its secret', async () => {
+    const result = cli(['token', 'list']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(tokenId);
+    expect(result.stdout).toMatch(/\bci\s+alice\b.*\bactive\n$/);
+    const { tokenHash } = await db().apiToken.findUniqueOrThrow({ where: { id: tokenId } });
+    expect(result.stdout).not.toContain(tokenHash);
+    expect(result.stdout).not.toContain('fsk_');
+  });
+
+  it('token revoke makes the token useless at once', async () => {
+    const result = cli(['token', 'revoke', tokenId]);
+    expect(result).toMatchObject({ code: 0, stdout: `Revoked token "ci" (id ${tokenId}).\n` });
+    const row = await db().apiToken.findUniqueOrThrow({ where: { id: tokenId } });
+    expect(row.revokedAt).not.toBeNull();
+    expect(cli(['token', 'list']).stdout).toMatch(/revoked\n$/);
+    const unknown = cli(['token', 'revoke', 'no-such-id']);
+    expect(unknown.code).toBe(1);
+    expect(oneErrorLine(unknown)).toBe('error: There is no API token with id "no-such-id".');
+  });
+
+  it('token create needs --user once there are several users', () => {
+    expect(cli(['user', 'add', 'bob', '--password-stdin'], { input: 'bob-long-password' }).code).toBe(0);
+    const ambiguous = cli(['token', 'create', 'ci2']);
+    expect(ambiguous.code).toBe(1);
+    expect(oneErrorLine(ambiguous)).toMatch(/--user <username>/);
+    const forBob = cli(['token', 'create', 'ci2', '--user', 'bob', '--expires', 'never']);
+    expect(forBob.code).toBe(0);
+    expect(forBob.stderr).toMatch(/for "bob", expires never/);
+  });
+
+  it('user passwd changes the password', async () => {
+    const result = cli(['user', 'passwd', 'bob', '--password-stdin'], { input: 'bobs-new-long-password\n' });
+    expect(result).toEqual({ code: 0, stdout: 'Changed the password of "bob".\n', stderr: '' });
+    const missing = cli(['user', 'passwd', 'nobody', '--password-stdin'], { input: 'whatever-long-password' });
+    expect(oneErrorLine(missing)).toBe('error: User "nobody" does not exist.');
+  });
+
+  it('user delete removes a user but never the last one', async () => {
+    const result = cli(['user', 'delete', 'bob']);
+    expect(result).toEqual({ code: 0, stdout: 'Deleted user "bob".\n', stderr: '' });
+    expect(await db().user.count()).toBe(1);
+    const last = cli(['user', 'delete', 'alice']);
+    expect(last.code).toBe(1);
+    expect(oneErrorLine(last)).toMatch(/only user/);
+  });
+});
+
+describe('prisma db seed', () => {
+  const prismaCli = path.join(root, 'node_modules', 'prisma', 'build', 'index.js');
+
+  it('creates the first admin, and does nothing the second time', () => {
+    const env = { DATA_DIR: freshDataDir(), ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'root-long-password' };
+    const first = spawnNode([prismaCli, 'db', 'seed'], { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('Created admin "root".');
+    const second = spawnNode([prismaCli, 'db', 'seed'], { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('admin "root" already exists; nothing to do');
+    const list = cli(['user', 'list'], { env: { DATA_DIR: env.DATA_DIR } });
+    expect(list.stdout).toMatch(/\nroot\s/);
+  });
+
+  it('refuses a weak password, and explains the variables when they are missing', () => {
+    const seed = path.join(bundleDir, 'seed.mjs');
+    const dataDir = freshDataDir();
+    const weak = spawnNode([seed], { env: { DATA_DIR: dataDir, ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'password123!' } });
+    expect(weak.code).toBe(1);
+    expect(oneErrorLine(weak)).toBe('error: This password is one of the most common passwords; choose another.');
+    const missing = spawnNode([seed], { env: { DATA_DIR: dataDir } });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/ADMIN_USERNAME and ADMIN_PASSWORD are not set/);
+    expect(missing.stderr).toMatch(/npx prisma db seed/);
+  });
+});

@@ -1,0 +1,39 @@
+// The one Prisma client of a process: SQLite through the better-sqlite3 driver adapter (no
+// native query engine), WAL mode and a busy timeout so several processes share one file.
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaClient } from '../generated/prisma/client';
+import { env } from '../env';
+
+export type Db = PrismaClient;
+
+const BUSY_TIMEOUT_MS = 10_000;
+
+export function createDb(databaseUrl: string): Db {
+  const adapter = new PrismaBetterSqlite3(
+    { url: databaseUrl, timeout: BUSY_TIMEOUT_MS },
+    // The same format the schema engine uses for its own timestamps: integer milliseconds.
+    { timestampFormat: 'unixepoch-ms' },
+  );
+  return new PrismaClient({ adapter });
+}
+
+const globalForDb = globalThis as unknown as { fileserverDb?: Db; fileserverDbReady?: Promise<void> };
+
+/** The process's client, created on first use (one across Next's module reloads). */
+export function db(): Db {
+  if (!globalForDb.fileserverDb) {
+    globalForDb.fileserverDb = createDb(env().databaseUrl);
+  }
+  return globalForDb.fileserverDb;
+}
+
+/** Puts the database in WAL mode (persistent in the file; cheap to repeat). */
+export async function prepareDatabase(client: Db = db()): Promise<void> {
+  await client.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  await client.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
+}
+
+export async function closeDb(): Promise<void> {
+  await globalForDb.fileserverDb?.$disconnect();
+  globalForDb.fileserverDb = undefined;
+}

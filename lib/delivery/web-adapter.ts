@@ -1,0 +1,36 @@
+// The download route for Next's route handlers: a thin adapter over the same core. In
+// production the front server answers these paths itself (with Content-Length, which Next 16
+// drops from route-handler responses); this serves `next dev` and a Next-only deployment.
+import 'server-only';
+import { errorToWebResponse, toWebResponse } from '../download';
+import { toAppError } from '../errors';
+import { clientIpFromHeaders } from '../http/request-ip';
+import { recordCompletedDownload, resolveDownload } from './resolve-download';
+
+export async function handleDownloadRequest(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const accept = request.headers.get('accept');
+  const header = (name: string) => request.headers.get(name);
+  try {
+    const answer = await resolveDownload({
+      method: request.method,
+      pathname: url.pathname,
+      searchParams: url.searchParams,
+      headers: {
+        range: header('range'),
+        'if-range': header('if-range'),
+        'if-none-match': header('if-none-match'),
+        'if-modified-since': header('if-modified-since'),
+        cookie: header('cookie'),
+        accept,
+      },
+      clientIp: clientIpFromHeaders(request.headers),
+    });
+    if (answer.kind === 'error') return errorToWebResponse(answer.error, accept);
+    // The Web stream gives no completion signal here; count when the answer is handed over.
+    void recordCompletedDownload(answer).catch(() => undefined);
+    return toWebResponse(answer.plan, answer.filePath);
+  } catch (error) {
+    return errorToWebResponse(toAppError(error), accept);
+  }
+}

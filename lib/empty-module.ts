@@ -1,0 +1,2 @@
+// Stands in for 'server-only' outside Next (CLI, front server, tests).
+export {};

@@ -1,0 +1,61 @@
+// One error type for the whole product. A code maps to an HTTP status and a CLI exit code;
+// the message is a sentence a user can act on, never an internal detail.
+
+const STATUS = {
+  bad_request: 400,
+  validation_failed: 422,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  payload_too_large: 413,
+  range_not_satisfiable: 416,
+  rate_limited: 429,
+  link_invalid: 403,
+  link_expired: 410,
+  link_used: 410,
+  link_revoked: 410,
+  insufficient_storage: 507,
+  unavailable: 503,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof STATUS;
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = STATUS[code];
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** Any thrown value as an AppError; unknown errors become a generic 500 (logged by the caller). */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'P2025') return new AppError('not_found', 'Not found.');
+  if (code === 'ENOSPC') return new AppError('insufficient_storage', 'The server has no disk space left for this file.');
+  if ((error as { name?: string } | null)?.name === 'ZodError') {
+    const issues = (error as { issues: { path: PropertyKey[]; message: string }[] }).issues;
+    return new AppError(
+      'validation_failed',
+      issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '),
+    );
+  }
+  return new AppError('internal', 'Something went wrong on the server. The error was logged.');
+}
+
+export function errorBody(error: AppError) {
+  return { error: { code: error.code, message: error.message } };
+}

@@ -1,0 +1,493 @@
+// THE upload path. The browser, the API, the CLI and resumable (tus) uploads all end here:
+// bytes go to a temp file in <storageDir>/.tmp (same file system, so the move is a rename),
+// are fsynced, moved into place under the file's id, and only then does the row appear.
+// Any failure leaves neither a file nor a row behind.
+import 'server-only';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import mime from 'mime-types';
+import { recordAudit, type Actor } from '../audit';
+import { db } from '../db';
+import { resolveStoragePath } from '../download/storage-path';
+import { env } from '../env';
+import { formatSize } from '../env/units';
+import { AppError } from '../errors';
+import { chooseFileId } from './file-id';
+import { normalizeFileName } from './file-name';
+import type { FileRecord, Visibility } from './types';
+
+export const TEMP_DIR_NAME = '.tmp';
+
+// Small network chunks are gathered into writes of about this size: fewer syscalls, and at
+// most this much (plus one chunk) is held in memory per upload.
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+// Attempts when another process takes the chosen id between the check and the move.
+const ID_ATTEMPTS = 5;
+
+export type StoreFileOptions = {
+  name: string;
+  /** Defaults to DEFAULT_VISIBILITY for a new file; a replaced file keeps its own unless given. */
+  visibility?: Visibility;
+  replace?: boolean;
+  actor: Actor;
+};
+
+export type StoreFileInput = StoreFileOptions & {
+  source: Readable | AsyncIterable<Uint8Array | string>;
+  /** Size the client announced, when known: lets an oversized upload fail before any byte is read. */
+  declaredSize?: number;
+};
+
+export type StoreFileFromPathInput = StoreFileOptions & {
+  /** A complete file on disk (e.g. assembled by the tus server). Moved on success, removed on failure. */
+  tempPath: string;
+};
+
+/**
+ * Streams `source` to disk and stores it as `name`. Rejects with an AppError for anything a
+ * user did. The source is always either read to the end or destroyed.
+ */
+export async function storeFile({ source, name, visibility, replace = false, actor, declaredSize }: StoreFileInput): Promise<FileRecord> {
+  const staged = await receiveUpload({ source, name, replace, declaredSize });
+  return finalizeUpload({ ...staged, visibility, replace, actor });
+}
+
+/** An upload whose bytes are complete in a temp file, not yet stored. */
+export type StagedUpload = { tempPath: string; size: number; name: string };
+
+/**
+ * The first half of `storeFile`, for callers that receive several files in one request and
+ * store them only when the whole request arrived: validates the name, checks that it is free
+ * (unless replacing) and the declared size, then streams the bytes to a temp file.
+ */
+export async function receiveUpload({
+  source,
+  name,
+  replace = false,
+  declaredSize,
+}: Pick<StoreFileInput, 'source' | 'name' | 'replace' | 'declaredSize'>): Promise<StagedUpload> {
+  const maxSize = env().maxUploadSize;
+  // A stream that fails while we are still checking the name (a missing file, a client that
+  // left) must not crash the process; the read below reports its error.
+  if (isNodeStream(source)) source.on('error', () => {});
+  try {
+    const fileName = normalizeFileName(name);
+    if (declaredSize !== undefined && declaredSize > maxSize) throw tooLarge(maxSize);
+    // Checked before the bytes arrive so a big upload is not wasted; checked again at the end.
+    if (!replace) await assertNameFree(fileName);
+    const { tempPath, size } = await receiveToTempFile(source, maxSize);
+    return { tempPath, size, name: fileName };
+  } catch (error) {
+    discard(source);
+    throw error;
+  }
+}
+
+/** Drops a staged upload that will not be stored. */
+export async function discardUpload(staged: StagedUpload): Promise<void> {
+  await removeQuietly(staged.tempPath);
+}
+
+/**
+ * Stores a file that is already complete on disk (resumable uploads). Same rules and same
+ * final step as `storeFile`; the file at `tempPath` is gone afterwards, whatever the outcome.
+ */
+export async function storeFileFromPath({ tempPath, name, visibility, replace = false, actor }: StoreFileFromPathInput): Promise<FileRecord> {
+  let ownTemp: string | null = null;
+  try {
+    const fileName = normalizeFileName(name);
+    const stat = await fs.stat(tempPath);
+    if (!stat.isFile()) throw new Error(`${tempPath} is not a regular file`);
+    if (stat.size > env().maxUploadSize) throw tooLarge(env().maxUploadSize);
+    if (!replace) await assertNameFree(fileName);
+    ownTemp = await adoptFile(tempPath);
+    return await finalizeUpload({ tempPath: ownTemp, size: stat.size, name: fileName, visibility, replace, actor });
+  } catch (error) {
+    await removeQuietly(tempPath);
+    if (ownTemp) await removeQuietly(ownTemp);
+    throw error;
+  }
+}
+
+/** `<storageDir>/.tmp`, created on demand. Ignored by the consistency check. */
+export async function ensureTempDir(): Promise<string> {
+  const dir = path.join(env().storageDir, TEMP_DIR_NAME);
+  await fs.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+async function newTempPath(suffix: string): Promise<string> {
+  const dir = await ensureTempDir();
+  return path.join(dir, `${Date.now()}-${crypto.randomBytes(8).toString('hex')}.${suffix}`);
+}
+
+/**
+ * Writes the source to a new temp file, stopping at the first byte over `maxSize`. The loop
+ * awaits each write before pulling more, so a fast client is slowed to disk speed (backpressure)
+ * instead of filling memory.
+ */
+async function receiveToTempFile(
+  source: StoreFileInput['source'],
+  maxSize: number,
+): Promise<{ tempPath: string; size: number }> {
+  const tempPath = await newTempPath('upload');
+  const handle = await fs.open(tempPath, 'wx');
+  let size = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const batch = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    // Tagged so the loop below can tell a failing disk from a failing client.
+    await writeFully(handle, batch).catch((error) => {
+      throw new WriteFailure(error);
+    });
+  };
+  try {
+    try {
+      for await (const chunk of source) {
+        const buffer = toBuffer(chunk);
+        size += buffer.length;
+        if (size > maxSize) throw tooLarge(maxSize);
+        pending.push(buffer);
+        pendingBytes += buffer.length;
+        if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+      }
+    } catch (error) {
+      throw error instanceof WriteFailure ? error.cause : asSourceError(error);
+    }
+    await flush().catch((error: WriteFailure) => {
+      throw error.cause;
+    });
+    await handle.sync();
+    await handle.close();
+    return { tempPath, size };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await removeQuietly(tempPath);
+    throw asDiskError(error);
+  }
+}
+
+class WriteFailure {
+  constructor(readonly cause: unknown) {}
+}
+
+async function writeFully(handle: fs.FileHandle, buffer: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < buffer.length) {
+    const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+/** Moves a finished file into our temp dir (a rename on the same disk, a copy otherwise) and fsyncs it. */
+async function adoptFile(sourcePath: string): Promise<string> {
+  const target = await newTempPath('upload');
+  try {
+    await fs.rename(sourcePath, target);
+  } catch (error) {
+    if (errorCode(error) !== 'EXDEV') throw error;
+    await fs.copyFile(sourcePath, target, fs.constants.COPYFILE_EXCL);
+    await fs.unlink(sourcePath);
+  }
+  const handle = await fs.open(target, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return target;
+}
+
+export type FinalizeUploadInput = StagedUpload & {
+  visibility?: Visibility;
+  replace?: boolean;
+  actor: Actor;
+};
+
+/**
+ * The final step shared by every upload: size limit, name check, id, move into place, row,
+ * audit. Removes `tempPath` on failure. One upload per name at a time in this process, so two
+ * uploads of one name cannot interleave their moves and row writes.
+ */
+export async function finalizeUpload(given: FinalizeUploadInput): Promise<FileRecord> {
+  try {
+    const input = { ...given, name: normalizeFileName(given.name) };
+    const maxSize = env().maxUploadSize;
+    if (input.size > maxSize) throw tooLarge(maxSize);
+    return await withNameLock(input.name, async () => {
+      const existing = await db().file.findUnique({ where: { name: input.name } });
+      if (existing && !input.replace) throw nameTaken(input.name);
+      return existing ? await replaceExisting(existing, input) : await createNew(input);
+    });
+  } catch (error) {
+    await removeQuietly(given.tempPath);
+    throw asDiskError(error);
+  }
+}
+
+async function createNew({ tempPath, size, name, visibility, actor }: FinalizeUploadInput): Promise<FileRecord> {
+  const storageDir = env().storageDir;
+  for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
+    const { id, collisions } = await chooseFileId(name, (candidate) => isIdTaken(storageDir, candidate));
+    const finalPath = resolveStoragePath(storageDir, id);
+    // A hard link never replaces an existing file: if another upload got this id first, we
+    // notice here instead of overwriting its bytes.
+    if (!(await placeWithoutOverwrite(tempPath, finalPath))) continue;
+    await fsyncDir(storageDir);
+
+    let record: FileRecord;
+    try {
+      record = await db().file.create({
+        data: {
+          id,
+          name,
+          size: BigInt(size),
+          type: contentTypeFor(name),
+          visibility: visibility ?? env().defaultVisibility,
+          uploadedAt: new Date(),
+          uploadedById: await userIdOf(actor),
+        },
+      });
+    } catch (error) {
+      await removeQuietly(finalPath);
+      if (isUniqueViolation(error) && (await db().file.findUnique({ where: { name }, select: { id: true } }))) {
+        throw nameTaken(name);
+      }
+      throw error;
+    }
+
+    if (collisions.length) {
+      console.warn(`File id collision: "${name}" could not use ${collisions.join(', ')} (held by other files) and got ${id}.`);
+    }
+    try {
+      await recordAudit({
+        action: 'upload',
+        actor,
+        fileId: id,
+        info: { file_id: id, name, size, collision_with: collisions.length ? collisions.join(' ') : undefined },
+      });
+    } catch (error) {
+      // Without its audit entry the upload must not count: undo it.
+      await db().file.delete({ where: { id } }).catch((undoError) => console.error('Could not undo a file row after a failed audit write:', undoError));
+      await removeQuietly(finalPath);
+      throw error;
+    }
+    return record;
+  }
+  throw new Error(`could not place "${name}": its candidate ids kept being taken by concurrent uploads`);
+}
+
+async function replaceExisting(existing: FileRecord, { tempPath, size, name, visibility, actor }: FinalizeUploadInput): Promise<FileRecord> {
+  const storageDir = env().storageDir;
+  const finalPath = resolveStoragePath(storageDir, existing.id);
+  // Keep the old bytes reachable until the row says the new ones are in place, so a failed
+  // row update can be rolled back to exactly the previous state.
+  const backupPath = await newTempPath('replaced');
+  const hasBackup = await keepBackup(finalPath, backupPath);
+  const restore = async () => {
+    try {
+      if (hasBackup) await fs.rename(backupPath, finalPath);
+      else await removeQuietly(finalPath);
+    } catch (restoreError) {
+      console.error(`Could not restore the previous bytes of file ${existing.id}:`, restoreError);
+    }
+  };
+
+  try {
+    await fs.rename(tempPath, finalPath);
+  } catch (error) {
+    if (hasBackup) await removeQuietly(backupPath);
+    throw error;
+  }
+  await fsyncDir(storageDir);
+
+  let record: FileRecord;
+  try {
+    record = await db().file.update({
+      where: { id: existing.id },
+      data: { size: BigInt(size), type: contentTypeFor(name), uploadedAt: new Date(), ...(visibility ? { visibility } : {}) },
+    });
+  } catch (error) {
+    await restore();
+    throw error;
+  }
+
+  try {
+    await recordAudit({
+      action: 'upload',
+      actor,
+      fileId: existing.id,
+      info: { file_id: existing.id, name, size, replaced: true },
+    });
+  } catch (error) {
+    await db()
+      .file.update({
+        where: { id: existing.id },
+        data: { size: existing.size, type: existing.type, uploadedAt: existing.uploadedAt, visibility: existing.visibility },
+      })
+      .catch((undoError) => console.error(`Could not undo the row update of file ${existing.id}:`, undoError));
+    await restore();
+    throw error;
+  }
+  if (hasBackup) await removeQuietly(backupPath);
+  return record;
+}
+
+/** Hard-links the current file to `backupPath`; false when there is no current file (row without file). */
+async function keepBackup(finalPath: string, backupPath: string): Promise<boolean> {
+  try {
+    await fs.link(finalPath, backupPath);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    if (!LINK_UNSUPPORTED.has(errorCode(error) ?? '')) throw error;
+    try {
+      await fs.copyFile(finalPath, backupPath, fs.constants.COPYFILE_EXCL);
+      return true;
+    } catch (copyError) {
+      if (errorCode(copyError) === 'ENOENT') return false;
+      throw copyError;
+    }
+  }
+}
+
+const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/** Moves `from` to `to` unless `to` exists; false when it does. */
+async function placeWithoutOverwrite(from: string, to: string): Promise<boolean> {
+  try {
+    await fs.link(from, to);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'EEXIST') return false;
+    if (!LINK_UNSUPPORTED.has(code ?? '')) throw error;
+    // File systems without hard links: a check-then-rename, safe within this process.
+    if (await exists(to)) return false;
+    await fs.rename(from, to);
+    return true;
+  }
+  await removeQuietly(from);
+  return true;
+}
+
+/** Another file holds `id`: a row (any name but ours, since ours has no row) or a file on disk without one. */
+async function isIdTaken(storageDir: string, id: string): Promise<boolean> {
+  const row = await db().file.findUnique({ where: { id }, select: { id: true } });
+  if (row) return true;
+  // An orphan on disk is reported by the consistency check, never overwritten.
+  return exists(resolveStoragePath(storageDir, id));
+}
+
+async function assertNameFree(name: string): Promise<void> {
+  const existing = await db().file.findUnique({ where: { name }, select: { id: true } });
+  if (existing) throw nameTaken(name);
+}
+
+async function userIdOf(actor: Actor): Promise<string | null> {
+  if (!actor.user) return null;
+  const user = await db().user.findUnique({ where: { username: actor.user }, select: { id: true } });
+  return user?.id ?? null;
+}
+
+/** Content type from the name's extension; `application/octet-stream` when unknown. */
+export function contentTypeFor(name: string): string {
+  return mime.lookup(name) || 'application/octet-stream';
+}
+
+const nameLocks = new Map<string, Promise<unknown>>();
+
+async function withNameLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const previous = nameLocks.get(name) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  const tail = run.catch(() => {});
+  nameLocks.set(name, tail);
+  try {
+    return await run;
+  } finally {
+    if (nameLocks.get(name) === tail) nameLocks.delete(name);
+  }
+}
+
+function tooLarge(maxSize: number): AppError {
+  return new AppError('payload_too_large', `The file is larger than the upload limit of ${formatSize(maxSize)}.`);
+}
+
+function nameTaken(name: string): AppError {
+  return new AppError('conflict', `A file named "${name}" already exists. Upload it with replace to overwrite it.`, { name });
+}
+
+/** An error while reading the upload: the client went away or sent something broken. */
+function asSourceError(error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  return new AppError('bad_request', 'The upload was interrupted before the whole file arrived.');
+}
+
+function asDiskError(error: unknown): unknown {
+  const code = errorCode(error);
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new AppError('insufficient_storage', 'The server has no disk space left for this file.');
+  }
+  return error;
+}
+
+function toBuffer(chunk: Uint8Array | string): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (Buffer.isBuffer(chunk)) return chunk;
+  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function isNodeStream(source: StoreFileInput['source']): source is Readable {
+  return typeof (source as Partial<Readable>).on === 'function' && typeof (source as Partial<Readable>).destroy === 'function';
+}
+
+/** Stops a source we gave up on, so a request body is not left half-read and a file handle not left open. */
+function discard(source: StoreFileInput['source']): void {
+  if (isNodeStream(source)) {
+    if (!source.destroyed) source.destroy();
+    return;
+  }
+  const generator = source as Partial<AsyncGenerator>;
+  if (typeof generator.return === 'function') void generator.return(undefined).catch(() => {});
+}
+
+/** Makes a rename durable: the directory entry itself is flushed. Not possible everywhere (Windows). */
+async function fsyncDir(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Best effort.
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.lstat(file);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+export async function removeQuietly(file: string): Promise<void> {
+  await fs.rm(file, { force: true }).catch((error) => console.error(`Could not remove ${file}:`, error));
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as { code?: string } | null)?.code;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return errorCode(error) === 'P2002';
+}
