@@ -17,7 +17,7 @@ test('with no admin, the server prints a one-time setup link that creates the fi
   const setupUrl = match![1];
 
   await page.goto(`${server.baseURL}/setup?token=wrong`);
-  await expect(page.getByRole('alert')).toContainText('This setup link is not valid');
+  await expect(page.locator('main').getByRole('alert')).toContainText('This setup link is not valid');
 
   await page.goto(setupUrl);
   await page.getByLabel('Username').fill('first');
@@ -30,7 +30,7 @@ test('with no admin, the server prints a one-time setup link that creates the fi
   await page.getByLabel('Password', { exact: true }).fill('aaaaaaaaaaaaaaaa');
   await page.getByLabel('Password again').fill('aaaaaaaaaaaaaaaa');
   await page.getByRole('button', { name: 'Create admin' }).click();
-  await expect(page.getByRole('alert')).toBeVisible();
+  await expect(page.locator('main').getByRole('alert')).toBeVisible();
 
   const password = 'a-Strong-first-admin-pass';
   await page.getByLabel('Password', { exact: true }).fill(password);
@@ -47,5 +47,5 @@ test('with no admin, the server prints a one-time setup link that creates the fi
 
   // The link worked once; now it is spent.
   await page.goto(setupUrl);
-  await expect(page.getByRole('alert')).toContainText('This setup link is not valid');
+  await expect(page.locator('main').getByRole('alert')).toContainText('This setup link is not valid');
 });

@@ -19,7 +19,7 @@ test.describe('signed out', () => {
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password').fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+    await expect(page.locator('main').getByRole('alert')).toHaveText('Wrong username or password.');
     await expect(page).toHaveURL(/\/signin/);
 
     await page.getByLabel('Password').fill(password);
@@ -42,11 +42,11 @@ test.describe('signed out', () => {
       await page.getByLabel('Username').fill(victim);
       await page.getByLabel('Password').fill(`guess-${i}`);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+      await expect(page.locator('main').getByRole('alert')).toHaveText('Wrong username or password.');
     }
     await page.getByLabel('Password').fill('guess-final');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('alert')).toContainText('Too many failed sign-ins. Try again in 15 minutes.');
+    await expect(page.locator('main').getByRole('alert')).toContainText('Too many failed sign-ins. Try again in 15 minutes.');
 
     const { csrfToken } = await (await request.get('/api/auth/csrf')).json();
     const refused = await request.post('/api/auth/callback/credentials', {

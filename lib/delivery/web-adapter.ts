@@ -29,7 +29,7 @@ export async function handleDownloadRequest(request: Request): Promise<Response>
     if (answer.kind === 'error') return errorToWebResponse(answer.error, accept);
     // The Web stream gives no completion signal here; count when the answer is handed over.
     void recordCompletedDownload(answer).catch(() => undefined);
-    return toWebResponse(answer.plan, answer.filePath);
+    return await toWebResponse(answer.plan, answer.filePath, { accept });
   } catch (error) {
     return errorToWebResponse(toAppError(error), accept);
   }

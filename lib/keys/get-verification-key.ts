@@ -59,6 +59,7 @@ export async function reloadKeyRing({ force = false } = {}): Promise<void> {
 
 async function readRing(): Promise<Map<string, RingKey>> {
   const state = ringState();
+  state.reads += 1;
   const rows = await db().signingKey.findMany({
     select: { kid: true, algorithm: true, material: true, publicJwk: true, createdAt: true, retiredAt: true, verifyUntil: true },
   });

@@ -35,6 +35,8 @@ type RingState = {
   /** CryptoKeys by kid; a key's material never changes, so they survive reloads. */
   verifyKeys: Map<string, CryptoKey | null>;
   signKeys: Map<string, CryptoKey>;
+  /** Database reads of the ring so far (for tests and diagnostics). */
+  reads: number;
 };
 
 const DEFAULT_SETTINGS: KeyCacheSettings = { reloadIntervalMs: 5_000, missReloadIntervalMs: 1_000 };
@@ -56,6 +58,7 @@ function freshState(settings: KeyCacheSettings): RingState {
     loading: null,
     verifyKeys: new Map(),
     signKeys: new Map(),
+    reads: 0,
   };
 }
 
@@ -68,6 +71,12 @@ export function invalidateKeyCache(): void {
 
 export function configureKeyCache(settings: Partial<KeyCacheSettings>): void {
   Object.assign(ringState().settings, settings);
+}
+
+/** How often this process has read the ring from the database. */
+export function keyCacheStats(): { reads: number; loadedAt: number; keys: number } {
+  const state = ringState();
+  return { reads: state.reads, loadedAt: state.loadedAt, keys: state.keys.size };
 }
 
 /** Tests switch databases: drop every cached key and restore the default settings. */

@@ -318,8 +318,10 @@ async function runServer(args) {
   const send = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
   /** Asks the CLI to print text (how `migrate diff` output reaches the terminal). */
+  let inputClosed = false;
   const print = (content) =>
     new Promise((resolve) => {
+      if (inputClosed) return resolve(undefined); // no answer can come any more
       const id = `stand-in-${++outgoingId}`;
       pendingOutgoing.set(id, resolve);
       send({ jsonrpc: '2.0', id, method: 'print', params: { content } });
@@ -406,7 +408,7 @@ async function runServer(args) {
       return { exitCode: result?.exitCode ?? 0, stdout: null };
     },
     async reset(params) {
-      await (await engine()).reset(params ?? { filter: { externalTables: [], externalEnums: [] } });
+      await (await engine()).reset(params?.filter ? params : { filter: { externalTables: [], externalEnums: [] } });
       database(dropAllObjects);
       return {};
     },
@@ -497,9 +499,11 @@ async function runServer(args) {
     if (typeof message.method === 'string') queue = queue.then(() => handleRequest(message));
   });
   await new Promise((resolve) => input.on('close', resolve));
+  // Answers to our prints cannot arrive any more: do not wait for them.
+  inputClosed = true;
+  for (const resolve of pendingOutgoing.values()) resolve(undefined);
+  pendingOutgoing.clear();
   await queue;
-  // Answers to our prints cannot arrive any more.
-  for (const resolve of pendingOutgoing.values()) resolve();
   if (enginePromise) {
     try {
       (await enginePromise).free();

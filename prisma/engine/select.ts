@@ -36,26 +36,29 @@ function targetFitsThisMachine(target: string): boolean {
 }
 
 /**
- * The native `schema-engine-<target>` binary the CLI would use, if present: @prisma/engines'
- * folder (where its postinstall and the CLI download it), then the CLI's other search places.
+ * Where the CLI looks for `schema-engine-<target>`: @prisma/engines' folder first (its
+ * postinstall, or the CLI itself, downloads the binary there), then the prisma package, the
+ * node_modules folder above it and prisma/runtime.
  */
-export function findNativeSchemaEngine(): string | undefined {
-  let prismaDir: string;
-  let enginesDir: string | undefined;
+export function nativeSchemaEngineDirs(): string[] {
+  const dirs: string[] = [];
   try {
-    const projectRequire = createRequire(import.meta.url);
-    prismaDir = path.dirname(projectRequire.resolve('prisma/package.json'));
+    const prismaPackageJson = createRequire(import.meta.url).resolve('prisma/package.json');
     try {
-      enginesDir = path.dirname(createRequire(path.join(prismaDir, 'package.json')).resolve('@prisma/engines/package.json'));
+      dirs.push(path.dirname(createRequire(prismaPackageJson).resolve('@prisma/engines/package.json')));
     } catch {
-      enginesDir = undefined;
+      // @prisma/engines missing: the CLI would fail anyway
     }
+    const prismaDir = path.dirname(prismaPackageJson);
+    dirs.push(prismaDir, path.dirname(prismaDir), path.join(prismaDir, 'runtime'));
   } catch {
-    return undefined;
+    // prisma not installed
   }
-  const dirs = [enginesDir, prismaDir, path.dirname(prismaDir), path.join(prismaDir, 'runtime')].filter(
-    (dir): dir is string => !!dir,
-  );
+  return dirs;
+}
+
+/** The native schema engine binary for this machine in one of `dirs`, if there is one. */
+export function findNativeSchemaEngine(dirs: string[] = nativeSchemaEngineDirs()): string | undefined {
   for (const dir of dirs) {
     let names: string[];
     try {
@@ -63,7 +66,7 @@ export function findNativeSchemaEngine(): string | undefined {
     } catch {
       continue;
     }
-    for (const name of names) {
+    for (const name of names.sort()) {
       const match = /^schema-engine-(.+)$/.exec(name);
       if (!match || /\.(sha256|gz|sig|tmp)$/.test(name) || !targetFitsThisMachine(match[1])) continue;
       const file = path.join(dir, name);
