@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// `npm test`: every test. Type check, unit and integration tests (vitest), the production
-// build, then the browser tests (Playwright) against it. Stops at the first failing stage.
+// `npm test`: every test. Type check, the production build, unit and integration tests
+// (vitest; some start the built server), then the browser tests (Playwright) against it. Stops at the first failing stage.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 const stages = [
   ['type check', 'npx', ['tsc', '--noEmit']],
-  ['unit and integration tests', 'npx', ['vitest', 'run']],
+  // The integration tests start the built server, so the build comes first.
   ['production build', process.execPath, ['scripts/build.mjs']],
+  ['unit and integration tests', 'npx', ['vitest', 'run']],
   ['browser tests', 'npx', ['playwright', 'test']],
 ];
 

@@ -167,7 +167,6 @@ export function loadEnv(source: Source = process.env, { generateSecrets = true }
   const v = parsed.data;
   const problems: string[] = [];
   if (v.LINK_DEFAULT_TTL > v.LINK_MAX_TTL) problems.push('LINK_DEFAULT_TTL: must not be longer than LINK_MAX_TTL');
-  if (v.UPLOAD_CHUNK_SIZE > v.MAX_UPLOAD_SIZE) problems.push('UPLOAD_CHUNK_SIZE: must not be larger than MAX_UPLOAD_SIZE');
   if (v.KEY_ROTATION_INTERVAL < 1000) problems.push('KEY_ROTATION_INTERVAL: must be at least 1s');
   if (problems.length) throw new EnvError(problems);
 
@@ -193,7 +192,8 @@ export function loadEnv(source: Source = process.env, { generateSecrets = true }
     masterSecret: secret(v.MASTER_SECRET, 'MASTER_SECRET'),
     sessionMaxAgeMs: v.SESSION_MAX_AGE,
     maxUploadSize: v.MAX_UPLOAD_SIZE,
-    uploadChunkSize: v.UPLOAD_CHUNK_SIZE,
+    // A chunk larger than the whole limit would only be refused; cap it there.
+    uploadChunkSize: Math.min(v.UPLOAD_CHUNK_SIZE, v.MAX_UPLOAD_SIZE),
     uploadExpiryMs: v.UPLOAD_EXPIRY,
     defaultVisibility: v.DEFAULT_VISIBILITY,
     fileIdAlgorithm: v.FILE_ID_ALGORITHM,

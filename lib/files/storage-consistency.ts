@@ -58,7 +58,9 @@ export async function cleanupTempFiles(olderThanMs: number): Promise<string[]> {
     const file = path.join(tempDir, entry);
     try {
       const stat = await fs.lstat(file);
-      if (stat.mtimeMs >= cutoff) continue;
+      // ctime too: the backup a replace keeps is a hard link with the old file's (old) mtime,
+      // but linking it set its ctime to now.
+      if (Math.max(stat.mtimeMs, stat.ctimeMs) >= cutoff) continue;
       await fs.rm(file, { recursive: true, force: true });
       removed.push(entry);
     } catch (error) {

@@ -99,7 +99,7 @@ export async function storeFileFromPath({ tempPath, name, visibility, replace = 
   let ownTemp: string | null = null;
   try {
     const fileName = normalizeFileName(name);
-    const stat = await fs.stat(tempPath);
+    const stat = await fs.lstat(tempPath);
     if (!stat.isFile()) throw new Error(`${tempPath} is not a regular file`);
     if (stat.size > env().maxUploadSize) throw tooLarge(env().maxUploadSize);
     if (!replace) await assertNameFree(fileName);

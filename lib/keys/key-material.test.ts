@@ -4,6 +4,7 @@ import { resetEnvForTests } from '../env';
 import { createTempEnv, type TempEnv } from '../testing/temp-env';
 import { decryptKeyMaterial, encryptKeyMaterial } from './key-material';
 import { resetKeyCacheForTests } from './ring-state';
+import { getSigningKey } from './get-signing-key';
 import { ensureSigningKey } from './rotate-keys';
 
 describe('key material at rest', () => {
@@ -36,5 +37,11 @@ describe('key material at rest', () => {
     process.env.MASTER_SECRET = 'x'.repeat(40);
     resetEnvForTests();
     expect(() => decryptKeyMaterial(row.material, row.kid)).toThrow(/does not decrypt/);
+    // A server started with a different MASTER_SECRET cannot use the old key: it makes a new one.
+    resetKeyCacheForTests();
+    const replaced = await getSigningKey();
+    expect(replaced.kid).not.toBe(key.kid);
+    const entry = await db().log.findFirstOrThrow({ where: { action: 'key_rotate' }, orderBy: { id: 'desc' } });
+    expect(entry.info).toContain('reason: material does not decrypt with MASTER_SECRET');
   });
 });

@@ -86,7 +86,9 @@ export async function rotateKeys({
         },
       });
       return { retired: retired.count, deleted: deleted.count };
-    });
+      // Waiting for SQLite's write lock (busy timeout 10 s) must not trip Prisma's defaults
+      // (2 s to start, 5 s to finish) when several processes rotate at once.
+    }, { maxWait: 15_000, timeout: 20_000 });
     return { kid: key.kid, algorithm, ...result };
   } catch (error) {
     if (scheduled && isUniqueViolation(error)) return null;

@@ -88,7 +88,7 @@ describe('creating, listing and revoking links', () => {
   it('lists tracked links newest first with file name, time left, uses and status, page by page', async () => {
     await db().link.deleteMany();
     const base = Date.parse('2026-03-01T00:00:00Z');
-    const made = [];
+    const made: Awaited<ReturnType<typeof createLink>>[] = [];
     for (let i = 0; i < 5; i += 1) {
       made.push(await createLink({ fileId: 'aaaaaaaa', ttlMs: 3_600_000, maxDownloads: i === 0 ? 1 : null, actor: CLI_ACTOR, now: new Date(base + i * 1000) }));
     }

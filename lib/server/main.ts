@@ -11,6 +11,8 @@ import { resolveClientIp } from '../http/client-ip';
 import { isDownloadPath } from '../delivery/resolve-download';
 import { isReservedPath } from '../files/reserved-paths';
 import { serveDownload } from './serve-download';
+import { startScheduler } from './scheduler';
+import { checkStorageConsistency, cleanupTempFiles, describeStorageConsistency } from '../files';
 import { prepareFirstAdmin } from './first-admin-at-start';
 import { proxyToNext, type NextUpstream } from './proxy';
 import { freePort, startNext, waitForPort } from './start-next';
@@ -34,6 +36,21 @@ async function main() {
   if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
   await prepareDatabase();
   await prepareFirstAdmin(config, log);
+  // Reported, never repaired automatically: an operator decides what a stray file means.
+  for (const line of describeStorageConsistency(await checkStorageConsistency())) log(line);
+  const stopScheduler = startScheduler(
+    [
+      {
+        name: 'temp-file cleanup',
+        everyMs: 60 * 60_000,
+        run: async () => {
+          const removed = await cleanupTempFiles(config.uploadExpiryMs);
+          return removed.length ? `removed ${removed.length} abandoned temp file(s)` : undefined;
+        },
+      },
+    ],
+    log,
+  );
 
   const root = projectRoot();
   const upstream: NextUpstream = {
@@ -73,9 +90,13 @@ async function main() {
       realIp: req.headers['x-real-ip'],
       trustProxy: config.trustProxy,
     });
-    const url = new URL(req.url ?? '/', 'http://front');
-    if ((req.method === 'GET' || req.method === 'HEAD') && isDownloadPath(url.pathname, isReservedPath)) {
-      void serveDownload(req, res, url, clientIp);
+    // The raw path, not `new URL(...).pathname`: that would resolve `%2e%2e` into `..`.
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
+    if ((req.method === 'GET' || req.method === 'HEAD') && isDownloadPath(pathname, isReservedPath)) {
+      const searchParams = new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1));
+      void serveDownload(req, res, { pathname, searchParams }, clientIp);
       return;
     }
     proxyToNext(req, res, upstream, clientIp);
@@ -95,6 +116,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
+    stopScheduler();
     server.close();
     server.closeIdleConnections();
     next.kill('SIGTERM');

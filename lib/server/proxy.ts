@@ -35,6 +35,9 @@ export function proxyToNext(req: http.IncomingMessage, res: http.ServerResponse,
       for (const [name, value] of Object.entries(upstreamResponse.headers)) {
         if (value !== undefined && !HOP_BY_HOP.has(name)) responseHeaders[name] = value;
       }
+      // Next answered before the whole body arrived (413, 409, 401 on an upload): close the
+      // connection after the answer instead of reading the rest of the body.
+      if (!req.complete) responseHeaders.connection = 'close';
       res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.statusMessage, responseHeaders);
       upstreamResponse.pipe(res);
       upstreamResponse.on('error', () => res.destroy());
@@ -44,7 +47,7 @@ export function proxyToNext(req: http.IncomingMessage, res: http.ServerResponse,
     if (!res.headersSent) {
       res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end('The application server is not answering. Try again in a moment.\n');
-    } else {
+    } else if (!res.writableFinished) {
       res.destroy();
     }
   });

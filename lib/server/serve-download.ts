@@ -5,7 +5,14 @@ import { sendDownloadNode, sendErrorNode } from '../download';
 import { recordCompletedDownload, resolveDownload } from '../delivery/resolve-download';
 import { toAppError } from '../errors';
 
-export async function serveDownload(req: http.IncomingMessage, res: http.ServerResponse, url: URL, clientIp: string) {
+export type DownloadTarget = { pathname: string; searchParams: URLSearchParams };
+
+export async function serveDownload(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: DownloadTarget,
+  clientIp: string,
+) {
   const accept = req.headers.accept;
   try {
     const answer = await resolveDownload({

@@ -182,23 +182,41 @@ function hasMigrationsTable(db) {
 
 let glueModule;
 
-/** Loads the wasm engine: the .wasm the prisma CLI ships, with the wasm-bindgen glue. */
-async function loadWasm() {
-  if (glueModule) return glueModule;
-  const glue = await import('@prisma/schema-engine-wasm/schema_engine_bg');
-  const wasmFile = path.join(path.dirname(require.resolve('prisma/package.json')), 'build', 'schema_engine_bg.wasm');
+/** Imports a .wasm file for the glue, or explains why it does not fit. */
+async function instantiate(glue, wasmFile) {
   const module = await WebAssembly.compile(fs.readFileSync(wasmFile));
   const missing = WebAssembly.Module.imports(module).filter(
     (entry) => entry.module === './schema_engine_bg.js' && typeof glue[entry.name] !== 'function',
   );
   if (missing.length > 0) {
-    throw new Error(
-      `The JS glue of @prisma/schema-engine-wasm does not fit ${wasmFile} (missing ${missing
-        .map((entry) => entry.name)
-        .join(', ')}): install the @prisma/schema-engine-wasm release closest to the prisma CLI's engine (see prisma/engine/README.md).`,
-    );
+    throw new Error(`the JS glue lacks ${missing.map((entry) => entry.name).join(', ')}`);
   }
-  const instance = await WebAssembly.instantiate(module, { './schema_engine_bg.js': glue });
+  return WebAssembly.instantiate(module, { './schema_engine_bg.js': glue });
+}
+
+/**
+ * Loads the wasm engine with the wasm-bindgen glue of @prisma/schema-engine-wasm. The .wasm is
+ * the one the prisma CLI ships (same engine hash as the CLI); should it be missing or not fit
+ * the glue, the package's own .wasm (another engine version: `--version` then shows a hash
+ * the CLI does not expect, and the stand-in's test fails).
+ */
+async function loadWasm() {
+  if (glueModule) return glueModule;
+  const glue = await import('@prisma/schema-engine-wasm/schema_engine_bg');
+  const cliWasm = path.join(path.dirname(require.resolve('prisma/package.json')), 'build', 'schema_engine_bg.wasm');
+  let instance;
+  try {
+    instance = await instantiate(glue, cliWasm);
+  } catch (error) {
+    const packageWasm = path.join(
+      path.dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')),
+      'schema_engine_bg.wasm',
+    );
+    log('WARN', {
+      message: `Cannot use ${cliWasm} (${error.message}); using ${packageWasm} instead. Update @prisma/schema-engine-wasm to the release closest to the prisma CLI's engine (see prisma/engine/README.md).`,
+    });
+    instance = await instantiate(glue, packageWasm);
+  }
   glue.__wbg_set_wasm(instance.exports);
   instance.exports.__wbindgen_start();
   glueModule = glue;
@@ -319,6 +337,24 @@ async function runServer(args) {
 
   /** Asks the CLI to print text (how `migrate diff` output reaches the terminal). */
   let inputClosed = false;
+
+  // Close the engine's connection before exiting: in exclusive locking mode SQLite leaves the
+  // journal file behind (or the WAL unmerged) until the connection closes. The CLI ends stdin
+  // and sends SIGTERM right away, so on SIGTERM too.
+  const closeConnection = () => {
+    try {
+      connections.main?.client?.close();
+    } catch {
+      // already closed
+    }
+    connections.main = undefined;
+  };
+  for (const signal of ['SIGTERM', 'SIGINT']) {
+    process.on(signal, () => {
+      closeConnection();
+      process.exit(0);
+    });
+  }
   const print = (content) =>
     new Promise((resolve) => {
       if (inputClosed) return resolve(undefined); // no answer can come any more
@@ -430,12 +466,7 @@ async function runServer(args) {
       process.exit(101);
     }
     enginePromise = undefined;
-    try {
-      connections.main?.client?.close();
-    } catch {
-      // already closed
-    }
-    connections.main = undefined;
+    closeConnection();
     inProgress.reject(error);
   };
   process.on('uncaughtException', failInProgress);
@@ -511,6 +542,7 @@ async function runServer(args) {
       // nothing to release
     }
   }
+  closeConnection();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,15 +3,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CLI_ACTOR } from '../../audit';
-import { closeDb } from '../../db';
+import { closeDb, db } from '../../db';
 import { AppError } from '../../errors';
 import { consumeLinkUse } from '../../links/consume-link-use';
 import { createLink } from '../../links/create-link';
 import { retireAllKeys, rotateIfDue } from '../rotate-keys';
+import { startKeyRotationSchedule } from '../schedule-key-rotation';
 
 type Command =
   | { op: 'rotate-if-due'; nowMs: number[]; barrier: string }
   | { op: 'consume'; jti: string; ip: string; count: number; barrier: string }
+  | { op: 'schedule'; durationMs: number; checkEveryMs: number; barrier: string }
   | { op: 'retire-all' }
   | { op: 'create-link'; fileId: string; ttlMs?: number; maxDownloads?: number | null };
 
@@ -36,6 +38,13 @@ async function main() {
       );
       return { results };
     }
+    case 'schedule': {
+      await passBarrier(command.barrier);
+      const schedule = startKeyRotationSchedule({ checkEveryMs: command.checkEveryMs });
+      await new Promise((resolve) => setTimeout(resolve, command.durationMs));
+      schedule.stop();
+      return { stopped: true };
+    }
     case 'retire-all':
       return { kid: (await retireAllKeys({ actor: CLI_ACTOR })).kid };
     case 'create-link': {
@@ -47,6 +56,8 @@ async function main() {
 
 /** Says "ready" and waits for the test's "go", so all workers start their race together. */
 async function passBarrier(dir: string) {
+  // Open the database first, so the race is about the work, not about start-up.
+  await db().$queryRaw`SELECT 1`;
   fs.writeFileSync(path.join(dir, `ready-${process.pid}`), '');
   while (!fs.existsSync(path.join(dir, 'go'))) await new Promise((resolve) => setTimeout(resolve, 2));
 }

@@ -1,0 +1,102 @@
+// Starts the built production server (`dist/server.mjs`, so `npm run build` first) on a free
+// port with a fresh temp data dir, for integration and browser tests.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export type TestServer = {
+  baseURL: string;
+  dataDir: string;
+  output: () => string;
+  /** Runs the built CLI against this server's data dir; returns stdout, stderr and the exit code. */
+  cli: (args: string[], input?: string) => { status: number; stdout: string; stderr: string };
+  stop: () => Promise<void>;
+};
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+export function freePortSync(): string {
+  return execFileSync(process.execPath, [path.join(root, 'scripts/free-port.mjs')], { encoding: 'utf8' }).trim();
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const port = freePortSync();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fileserver-it-'));
+  const baseURL = `http://127.0.0.1:${port}`;
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    ADMIN_USERNAME: '',
+    ADMIN_PASSWORD: '',
+    DATABASE_URL: '',
+    STORAGE_DIR: '',
+    AUTH_SECRET: '',
+    MASTER_SECRET: '',
+    DATA_DIR: dataDir,
+    PORT: port,
+    HOST: '127.0.0.1',
+    PUBLIC_URL: baseURL,
+    ...env,
+  };
+  const child: ChildProcess = spawn(process.execPath, [path.join(root, 'dist/server.mjs')], {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const deadline = Date.now() + 90_000;
+  while (!output.includes('ready on')) {
+    if (child.exitCode !== null) throw new Error(`server exited:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    baseURL,
+    dataDir,
+    output: () => output,
+    cli: (args, input) => {
+      try {
+        const stdout = execFileSync(process.execPath, [path.join(root, 'dist/cli.mjs'), ...args], {
+          cwd: root,
+          env: childEnv,
+          input,
+          encoding: 'utf8',
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        return { status: 0, stdout, stderr: '' };
+      } catch (error) {
+        const e = error as { status: number; stdout: string; stderr: string };
+        return { status: e.status, stdout: e.stdout, stderr: e.stderr };
+      }
+    },
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs in through next-auth's endpoints and returns the session cookie header. */
+export async function signIn(baseURL: string, username: string, password: string): Promise<string> {
+  const csrfResponse = await fetch(`${baseURL}/api/auth/csrf`);
+  const { csrfToken } = (await csrfResponse.json()) as { csrfToken: string };
+  const csrfCookie = csrfResponse.headers.getSetCookie().map((c) => c.split(';')[0]);
+  const response = await fetch(`${baseURL}/api/auth/callback/credentials`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: csrfCookie.join('; ') },
+    body: new URLSearchParams({ username, password, csrfToken, json: 'true' }),
+    redirect: 'manual',
+  });
+  const session = response.headers.getSetCookie().find((c) => c.startsWith('next-auth.session-token='));
+  if (!session) throw new Error(`sign-in failed: ${response.status} ${await response.text()}`);
+  return session.split(';')[0];
+}
