@@ -2,17 +2,13 @@
 
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { createApiToken, revokeApiToken } from '@/lib/auth/api-tokens';
+import { createApiToken, parseTokenExpiry, revokeApiToken, tokenNameSchema } from '@/lib/auth/api-tokens';
 import { requireAdminAction } from '@/lib/auth/current-admin';
-import { parseDuration } from '@/lib/env/units';
 import { toAppError } from '@/lib/errors';
 
 export type ActionResult<T = undefined> = { ok: true; value: T } | { ok: false; message: string };
 
-const createSchema = z.object({
-  name: z.string().trim().min(1, 'Give the token a name.').max(64, 'Keep the name under 64 characters.'),
-  expires: z.string().refine((v) => v === 'never' || parseDuration(v) !== null, 'Choose when the token expires.'),
-});
+const createSchema = z.object({ name: tokenNameSchema, expires: z.string() });
 
 export async function createTokenAction(input: { name: string; expires: string }): Promise<ActionResult<string>> {
   try {
@@ -21,7 +17,7 @@ export async function createTokenAction(input: { name: string; expires: string }
     const { token } = await createApiToken({
       name,
       userId: admin.userId,
-      expiresInMs: expires === 'never' ? null : parseDuration(expires),
+      expiresInMs: parseTokenExpiry(expires),
       actor: admin.actor,
     });
     revalidatePath('/admin/tokens');

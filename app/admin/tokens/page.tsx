@@ -7,10 +7,11 @@ import { RevokeTokenButton } from './revoke-token-button';
 
 export const metadata: Metadata = { title: 'API tokens' };
 
+const STATUS_LABEL = { active: 'Active', expired: 'Expired', revoked: 'Revoked' } as const;
+
 export default async function TokensPage() {
   await requireAdminPage();
   const tokens = await listApiTokens();
-  const now = Date.now();
   return (
     <section className="space-y-6">
       <div>
@@ -40,8 +41,7 @@ export default async function TokensPage() {
             </thead>
             <tbody className="divide-y divide-slate-100">
               {tokens.map((token) => {
-                const expired = token.expiresAt !== null && token.expiresAt.getTime() <= now;
-                const status = token.revokedAt ? 'Revoked' : expired ? 'Expired' : 'Active';
+                const status = STATUS_LABEL[token.status];
                 return (
                   <tr key={token.id} data-testid="token-row">
                     <td className="px-4 py-2 font-medium">{token.name}</td>
