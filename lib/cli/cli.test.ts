@@ -1,12 +1,10 @@
-// Runs the CLI as an operator does: a separate process on a real SQLite file in a temp
-// DATA_DIR. The CLI is bundled once per run exactly as `npm run build` bundles dist/cli.mjs
-// (esbuild, dependencies external), which is also what a production install runs and ~3x
-// faster to start than tsx.
+// Runs the CLI as an operator does: the built dist/cli.mjs (what a production install runs;
+// `npm test` builds before it runs these), as a separate process on a real SQLite file in a
+// temp DATA_DIR.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateApiToken } from '../auth/api-tokens';
 import { db } from '../db';
@@ -14,8 +12,7 @@ import { projectRoot } from '../db/migrate';
 import { createTempEnv, type TempEnv } from '../testing/temp-env';
 
 const root = projectRoot();
-// Inside the project so that projectRoot() and the external packages resolve as from dist/.
-const bundleDir = path.join(root, 'node_modules', '.cache', `cli-test-${process.pid}`);
+const bundleDir = path.join(root, 'dist');
 let temp: TempEnv;
 const freshDirs: string[] = [];
 
@@ -52,28 +49,12 @@ function oneErrorLine(result: Result): string {
 }
 
 beforeAll(async () => {
-  await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: { cli: 'lib/cli/main.ts', seed: 'prisma/seed.ts' },
-    outdir: bundleDir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-    alias: { 'server-only': './lib/empty-module.ts' },
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
-  });
+  if (!fs.existsSync(path.join(bundleDir, 'cli.mjs'))) throw new Error('dist/cli.mjs is missing: run `npm run build` first');
   temp = await createTempEnv();
 });
 
 afterAll(async () => {
   await temp?.cleanup();
-  fs.rmSync(bundleDir, { recursive: true, force: true });
   for (const dir of freshDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -239,5 +220,49 @@ describe('prisma db seed', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/ADMIN_USERNAME and ADMIN_PASSWORD are not set/);
     expect(missing.stderr).toMatch(/npx prisma db seed/);
+  });
+});
+
+describe('file commands', () => {
+  it('uploads, lists and deletes files through the same rules as the API', () => {
+    const source = path.join(temp.dataDir, 'notes from the field.txt');
+    fs.writeFileSync(source, 'field notes\n');
+
+    const uploaded = cli(['file', 'upload', source, '--public']);
+    expect(uploaded.code, uploaded.stderr).toBe(0);
+    const [id, url] = uploaded.stdout.trim().split(/\s+/);
+    expect(id).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(url).toBe(`http://localhost:3000/${id}`);
+    expect(uploaded.stdout).toContain('(notes from the field.txt, 12 B, public)');
+    expect(fs.readFileSync(path.join(temp.storageDir, id), 'utf8')).toBe('field notes\n');
+
+    const again = cli(['file', 'upload', source]);
+    expect(again.code).toBe(1);
+    expect(oneErrorLine(again)).toBe(
+      'error: A file named "notes from the field.txt" already exists. Upload it with replace to overwrite it.',
+    );
+
+    const renamed = cli(['file', 'upload', source, '--name', 'renamed.txt']);
+    expect(renamed.code, renamed.stderr).toBe(0);
+    expect(renamed.stdout).toContain('(renamed.txt, 12 B, private)');
+
+    const list = cli(['file', 'list']);
+    expect(list.stdout).toMatch(/^ID\s+NAME\s+SIZE\s+VISIBILITY\s+UPLOADED\s+DOWNLOADS/);
+    expect(list.stdout).toContain('notes from the field.txt');
+    expect(cli(['file', 'list', '--search', 'renamed']).stdout).not.toContain('notes from the field.txt');
+
+    const deleted = cli(['file', 'delete', id]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(fs.existsSync(path.join(temp.storageDir, id))).toBe(false);
+    expect(oneErrorLine(cli(['file', 'delete', id]))).toBe('error: No such file.');
+  });
+
+  it('refuses a missing path with one line, and --name with several files as a usage error', () => {
+    const missing = cli(['file', 'upload', '/nonexistent/file.bin']);
+    expect(missing.code).toBe(1);
+    expect(oneErrorLine(missing)).toBe('error: /nonexistent/file.bin: no such file.');
+    const usage = cli(['file', 'upload', 'a', 'b', '--name', 'x']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--name works with one file only.');
   });
 });

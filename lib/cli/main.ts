@@ -12,6 +12,7 @@
 // Exit codes: 0 success, 1 failure (one line `error: <reason>`), 2 usage error.
 import { Command } from 'commander';
 import { closeDb } from '../db';
+import { registerFileCommands } from './commands/file';
 import { registerTokenCommands } from './commands/token';
 import { registerUserCommands } from './commands/user';
 import { reportFailure } from './report-failure';
@@ -23,6 +24,7 @@ export function createProgram(): Command {
     .showHelpAfterError('(add --help for usage)');
   registerUserCommands(program);
   registerTokenCommands(program);
+  registerFileCommands(program);
   return program;
 }
 

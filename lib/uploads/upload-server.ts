@@ -1,0 +1,117 @@
+// The tus server behind /api/uploads: resumable, chunked uploads for the browser (and any tus
+// client). Bytes collect in <storageDir>/.tus; when the last byte arrives the file goes through
+// the same final step as every other upload (`storeFileFromPath`: size limit, id, rename, row,
+// audit) and the partial upload is gone.
+import 'server-only';
+import path from 'node:path';
+import { ERRORS, Server, type Upload } from '@tus/server';
+import type { FileStore } from '@tus/file-store';
+import type { Actor } from '../audit';
+import { env } from '../env';
+import { formatSize } from '../env/units';
+import { AppError, errorBody, toAppError } from '../errors';
+import { getFileByName, storeFileFromPath } from '../files';
+import { cleanUpExpiredUploads, createUploadStore } from './upload-store';
+import { parseUploadMetadata } from './upload-metadata';
+
+export const UPLOAD_PATH = '/api/uploads';
+
+/** Response header of the request that completed an upload: the stored file's id. */
+export const FILE_ID_HEADER = 'X-File-Id';
+
+const CLEANUP_EVERY_MS = 60 * 60_000;
+
+export type UploadServer = {
+  server: Server;
+  store: FileStore;
+  /** Who is making `request`; set by the caller before handing the request to tus. */
+  actors: WeakMap<Request, Actor>;
+};
+
+/** A tus server for the current configuration. Tests make their own; the app uses `uploadServer()`. */
+export function createUploadServer(): UploadServer {
+  const store = createUploadStore();
+  const actors = new WeakMap<Request, Actor>();
+  const server = new Server({
+    path: UPLOAD_PATH,
+    datastore: store,
+    maxSize: env().maxUploadSize,
+    // The browser resolves `/api/uploads/<id>` against the page's own origin, so the URL is
+    // right behind the front server and any proxy, whatever Host or scheme Next was given.
+    relativeLocation: true,
+    // Same-origin only (the page or an API client); no CORS answers for other sites.
+    allowedOrigins: [],
+
+    // Checked when the upload is created, so nobody sends gigabytes to hear the name is taken.
+    async onUploadCreate(_req, upload) {
+      const { name, replace } = parseOrThrow(upload);
+      if (!replace && (await getFileByName(name))) throw tusError(nameTaken(name));
+      return {};
+    },
+
+    async onUploadFinish(req, upload) {
+      const actor = actors.get(req as unknown as Request);
+      try {
+        if (!actor) throw new AppError('unauthorized', 'Sign in or send an API token (Authorization: Bearer <token>).');
+        const { name, visibility, replace } = parseUploadMetadata(upload.metadata);
+        const record = await storeFileFromPath({ tempPath: path.join(store.directory, upload.id), name, visibility, replace, actor });
+        return { headers: { [FILE_ID_HEADER]: record.id } };
+      } catch (error) {
+        throw tusError(error);
+      } finally {
+        // The bytes were moved into place or removed by storeFileFromPath; the info file goes too.
+        await store.configstore.delete(upload.id).catch(() => {});
+      }
+    },
+
+    onResponseError(_req, error) {
+      if (error === ERRORS.ERR_MAX_SIZE_EXCEEDED) {
+        return tusError(new AppError('payload_too_large', `The file is larger than the upload limit of ${formatSize(env().maxUploadSize)}.`));
+      }
+      return undefined;
+    },
+  });
+  return { server, store, actors };
+}
+
+type Cached = { key: string; value: UploadServer; timer: NodeJS.Timeout };
+const globalForUploads = globalThis as typeof globalThis & { __fileserverUploads?: Cached };
+
+/**
+ * The process's tus server (one per configuration, shared by every route bundle through
+ * globalThis so that its upload locks are really shared). Starting it also starts an hourly,
+ * unref'd removal of abandoned partial uploads.
+ */
+export function uploadServer(): UploadServer {
+  const { storageDir, maxUploadSize, uploadExpiryMs } = env();
+  const key = JSON.stringify([storageDir, maxUploadSize, uploadExpiryMs]);
+  const cached = globalForUploads.__fileserverUploads;
+  if (cached?.key === key) return cached.value;
+  if (cached) clearInterval(cached.timer);
+  const value = createUploadServer();
+  const timer = setInterval(() => {
+    cleanUpExpiredUploads(value.store).catch((error) => console.error('[uploads] cleanup failed:', error));
+  }, CLEANUP_EVERY_MS);
+  timer.unref();
+  globalForUploads.__fileserverUploads = { key, value, timer };
+  return value;
+}
+
+function parseOrThrow(upload: Upload) {
+  try {
+    return parseUploadMetadata(upload.metadata);
+  } catch (error) {
+    throw tusError(error);
+  }
+}
+
+function nameTaken(name: string): AppError {
+  return new AppError('conflict', `A file named "${name}" already exists. Upload it with replace to overwrite it.`, { name });
+}
+
+/** An error as tus answers it: the status and our usual JSON error body. */
+export function tusError(error: unknown): { status_code: number; body: string } {
+  const appError = toAppError(error);
+  if (appError.code === 'internal') console.error('[uploads]', error);
+  return { status_code: appError.status, body: JSON.stringify(errorBody(appError)) };
+}
