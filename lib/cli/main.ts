@@ -13,6 +13,8 @@
 import { Command } from 'commander';
 import { closeDb } from '../db';
 import { registerFileCommands } from './commands/file';
+import { registerKeysCommands } from './commands/keys';
+import { registerLinkCommands } from './commands/link';
 import { registerTokenCommands } from './commands/token';
 import { registerUserCommands } from './commands/user';
 import { reportFailure } from './report-failure';
@@ -25,6 +27,8 @@ export function createProgram(): Command {
   registerUserCommands(program);
   registerTokenCommands(program);
   registerFileCommands(program);
+  registerLinkCommands(program);
+  registerKeysCommands(program);
   return program;
 }
 

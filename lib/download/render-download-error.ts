@@ -76,12 +76,12 @@ function renderPage(error: AppError): string {
   return `${PAGE_HEAD}<title>${title}</title>${PAGE_STYLE}</head><body><main><p class="status">Error ${error.status}</p><h1>${title}</h1><p>${escapeHtml(error.message)}</p></main></body></html>\n`;
 }
 
-const PAGE_HEAD =
+export const PAGE_HEAD =
   '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
   '<meta name="viewport" content="width=device-width, initial-scale=1">' +
   '<meta name="robots" content="noindex">';
 
-const PAGE_STYLE = `<style>
+export const PAGE_STYLE = `<style>
 :root{color-scheme:light dark}
 *{box-sizing:border-box}
 body{margin:0;min-height:100vh;display:grid;place-items:center;padding:1.5rem;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;background:#f3f4f6;color:#111827}
@@ -95,6 +95,6 @@ p{margin:0;color:#374151;overflow-wrap:anywhere}
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const HTML_SPECIAL = /[&<>"']/g;
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(HTML_SPECIAL, (c) => HTML_ESCAPES[c]);
 }

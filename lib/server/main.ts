@@ -13,6 +13,8 @@ import { isReservedPath } from '../files/reserved-paths';
 import { serveDownload } from './serve-download';
 import { startScheduler } from './scheduler';
 import { checkStorageConsistency, cleanupTempFiles, describeStorageConsistency } from '../files';
+import { startKeyRotationSchedule } from '../keys';
+import { serveJwks } from './serve-jwks';
 import { prepareFirstAdmin } from './first-admin-at-start';
 import { proxyToNext, type NextUpstream } from './proxy';
 import { freePort, startNext, waitForPort } from './start-next';
@@ -38,6 +40,8 @@ async function main() {
   await prepareFirstAdmin(config, log);
   // Reported, never repaired automatically: an operator decides what a stray file means.
   for (const line of describeStorageConsistency(await checkStorageConsistency())) log(line);
+  // Every server process runs it; a unique rotation slot makes exactly one key per interval.
+  const keyRotation = startKeyRotationSchedule();
   const stopScheduler = startScheduler(
     [
       {
@@ -94,6 +98,10 @@ async function main() {
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
     const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
+    if (pathname === '/.well-known/jwks.json') {
+      void serveJwks(req, res);
+      return;
+    }
     if ((req.method === 'GET' || req.method === 'HEAD') && isDownloadPath(pathname, isReservedPath)) {
       const searchParams = new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1));
       void serveDownload(req, res, { pathname, searchParams }, clientIp);
@@ -117,6 +125,7 @@ async function main() {
     stopping = true;
     log(`${signal}: stopping`);
     stopScheduler();
+    keyRotation.stop();
     server.close();
     server.closeIdleConnections();
     next.kill('SIGTERM');

@@ -23,6 +23,11 @@ export async function serveDownload(
       clientIp,
     });
     if (answer.kind === 'error') return sendErrorNode(res, answer.error, accept);
+    if (answer.kind === 'page') {
+      res.writeHead(answer.page.status, answer.page.headers);
+      res.end(req.method === 'HEAD' ? undefined : answer.page.body);
+      return;
+    }
     sendDownloadNode(res, answer.plan, answer.filePath, {
       onFinish: (completed) => {
         if (completed) recordCompletedDownload(answer).catch((error) => console.error('[download] audit failed', error));

@@ -5,7 +5,7 @@ import 'server-only';
 import { apiHandler } from '../api/handler';
 import { uploadServer } from './upload-server';
 
-export const handleUploadRequest = apiHandler(async ({ request, caller }) => {
+export const handleUploadRequest = apiHandler<{ tus?: string[] }>(async ({ request, caller }) => {
   const { server, actors } = uploadServer();
   actors.set(request, caller.actor);
   const response = await server.handleWeb(request);

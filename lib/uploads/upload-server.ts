@@ -3,8 +3,9 @@
 // the same final step as every other upload (`storeFileFromPath`: size limit, id, rename, row,
 // audit) and the partial upload is gone.
 import 'server-only';
+import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ERRORS, Server, type Upload } from '@tus/server';
+import { ERRORS, EVENTS, Server, type Upload } from '@tus/server';
 import type { FileStore } from '@tus/file-store';
 import type { Actor } from '../audit';
 import { env } from '../env';
@@ -51,17 +52,25 @@ export function createUploadServer(): UploadServer {
 
     async onUploadFinish(req, upload) {
       const actor = actors.get(req as unknown as Request);
+      const bytesPath = path.join(store.directory, upload.id);
+      let fileId: string;
       try {
         if (!actor) throw new AppError('unauthorized', 'Sign in or send an API token (Authorization: Bearer <token>).');
         const { name, visibility, replace } = parseUploadMetadata(upload.metadata);
-        const record = await storeFileFromPath({ tempPath: path.join(store.directory, upload.id), name, visibility, replace, actor });
-        return { headers: { [FILE_ID_HEADER]: record.id } };
+        // Moves the bytes into place, or removes them: either way they leave the upload directory.
+        fileId = (await storeFileFromPath({ tempPath: bytesPath, name, visibility, replace, actor })).id;
       } catch (error) {
+        await discardUpload(store, upload.id);
         throw tusError(error);
-      } finally {
-        // The bytes were moved into place or removed by storeFileFromPath; the info file goes too.
-        await store.configstore.delete(upload.id).catch(() => {});
       }
+      if (req.method === 'POST') {
+        // An upload finished by its creating POST (an empty file) is read back by tus after
+        // this hook; an empty stand-in answers that read until POST_FINISH removes the pair.
+        await fs.writeFile(bytesPath, '');
+      } else {
+        await discardUpload(store, upload.id);
+      }
+      return { headers: { [FILE_ID_HEADER]: fileId } };
     },
 
     onResponseError(_req, error) {
@@ -71,7 +80,17 @@ export function createUploadServer(): UploadServer {
       return undefined;
     },
   });
+  server.on(EVENTS.POST_FINISH, (_req: unknown, _res: unknown, upload: Upload) => {
+    void discardUpload(store, upload.id);
+  });
   return { server, store, actors };
+}
+
+/** Removes both halves of an upload (its bytes and its info file), whichever still exist. */
+async function discardUpload(store: FileStore, id: string): Promise<void> {
+  for (const file of [path.join(store.directory, id), path.join(store.directory, `${id}.json`)]) {
+    await fs.rm(file, { force: true }).catch((error) => console.error(`[uploads] could not remove ${file}:`, error));
+  }
 }
 
 type Cached = { key: string; value: UploadServer; timer: NodeJS.Timeout };

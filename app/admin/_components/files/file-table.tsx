@@ -1,0 +1,126 @@
+import Link from 'next/link';
+import { formatSize } from '@/lib/env/units';
+import { LocalTime } from '../local-time';
+import { FileActions } from './file-actions';
+
+export type FileRow = {
+  id: string;
+  name: string;
+  size: number;
+  type: string;
+  visibility: 'public' | 'private';
+  uploadedAt: string;
+  downloads: number;
+  url: string;
+  byNameUrl: string;
+};
+
+export type ListState = {
+  q?: string;
+  sort: 'date' | 'name' | 'size';
+  order: 'asc' | 'desc';
+  cursor?: string;
+};
+
+/** `/admin?...` for a list state; the defaults are left out so URLs stay short. */
+export function listHref({ q, sort, order, cursor }: ListState): string {
+  const params = new URLSearchParams();
+  if (q) params.set('q', q);
+  if (sort !== 'date') params.set('sort', sort);
+  const defaultOrder = sort === 'name' ? 'asc' : 'desc';
+  if (order !== defaultOrder) params.set('order', order);
+  if (cursor) params.set('cursor', cursor);
+  const query = params.toString();
+  return query ? `/admin?${query}` : '/admin';
+}
+
+export function FileTable({ files, state }: { files: FileRow[]; state: ListState }) {
+  return (
+    <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
+      <table className="w-full text-left text-sm">
+        <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
+          <tr>
+            <SortHeader label="Name" sort="name" state={state} />
+            <th className="px-3 py-2">Id</th>
+            <SortHeader label="Size" sort="size" state={state} align="right" />
+            <th className="px-3 py-2">Type</th>
+            <th className="px-3 py-2">Visibility</th>
+            <SortHeader label="Uploaded" sort="date" state={state} />
+            <th className="px-3 py-2 text-right">Downloads</th>
+            <th className="px-3 py-2">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {files.map((file) => (
+            <tr key={file.id} data-testid="file-row" className="align-middle hover:bg-slate-50/60">
+              <td className="max-w-[16rem] px-3 py-2">
+                <span className="block truncate font-medium text-slate-900" title={file.name}>
+                  {file.name}
+                </span>
+              </td>
+              <td className="px-3 py-2">
+                <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700" data-testid="file-id">
+                  {file.id}
+                </code>
+              </td>
+              <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums" title={`${file.size.toLocaleString('en')} bytes`}>
+                {formatSize(file.size)}
+              </td>
+              <td className="max-w-[9rem] px-3 py-2">
+                <span className="block truncate text-xs text-slate-500" title={file.type}>
+                  {file.type}
+                </span>
+              </td>
+              <td className="px-3 py-2">
+                <VisibilityBadge visibility={file.visibility} />
+              </td>
+              <td className="whitespace-nowrap px-3 py-2 text-slate-600">
+                <LocalTime iso={file.uploadedAt} />
+              </td>
+              <td className="px-3 py-2 text-right tabular-nums">{file.downloads}</td>
+              <td className="px-3 py-2">
+                <FileActions id={file.id} name={file.name} visibility={file.visibility} url={file.url} byNameUrl={file.byNameUrl} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function VisibilityBadge({ visibility }: { visibility: 'public' | 'private' }) {
+  return visibility === 'public' ? (
+    <span className="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-emerald-200" data-testid="visibility">
+      Public
+    </span>
+  ) : (
+    <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600 ring-1 ring-slate-200" data-testid="visibility">
+      Private
+    </span>
+  );
+}
+
+function SortHeader({ label, sort, state, align = 'left' }: { label: string; sort: ListState['sort']; state: ListState; align?: 'left' | 'right' }) {
+  const active = state.sort === sort;
+  const defaultOrder = sort === 'name' ? 'asc' : 'desc';
+  // A click on the active column flips it; on another column starts with that column's default.
+  const order = active ? (state.order === 'asc' ? 'desc' : 'asc') : defaultOrder;
+  const arrow = active ? (state.order === 'asc' ? '↑' : '↓') : '';
+  return (
+    <th className={`px-3 py-2 ${align === 'right' ? 'text-right' : ''}`} aria-sort={active ? (state.order === 'asc' ? 'ascending' : 'descending') : undefined}>
+      <Link
+        href={listHref({ q: state.q, sort, order })}
+        className={`inline-flex items-center gap-1 uppercase hover:text-slate-900 ${active ? 'text-slate-900' : ''}`}
+        title={`Sort by ${label.toLowerCase()}`}
+      >
+        {label}
+        <span aria-hidden className="w-2">
+          {arrow}
+        </span>
+      </Link>
+    </th>
+  );
+}
