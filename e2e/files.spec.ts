@@ -35,7 +35,7 @@ test.afterAll(async () => {
 type FileSpec = { name: string; text?: string; type?: string };
 
 /** Drops files on the page the way a browser does: dragenter, dragover, drop with a DataTransfer. */
-async function dropFiles(files: FileSpec[] | JSHandle<DataTransfer>, { showOverlay }: { showOverlay?: (page: Page) => Promise<void> } = {}) {
+async function dropFiles(files: FileSpec[] | JSHandle<DataTransfer>, { showOverlay }: { showOverlay?: (page: Page) => Promise<unknown> } = {}) {
   const dataTransfer = Array.isArray(files)
     ? await page.evaluateHandle((specs) => {
         const transfer = new DataTransfer();
@@ -60,7 +60,7 @@ async function idOf(name: string): Promise<string> {
 
 test('a new admin sees what to do on the empty files page', async () => {
   await page.goto('/admin');
-  await expect(page.getByRole('heading', { name: 'Files' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Files', exact: true })).toBeVisible();
   const empty = page.getByTestId('files-empty');
   await expect(empty).toContainText('No files yet');
   await expect(empty).toContainText('Drop files anywhere on this page');

@@ -5,7 +5,7 @@ import { requireAdminPage } from '@/lib/auth/current-admin';
 import { env } from '@/lib/env';
 import { formatDuration, formatSize } from '@/lib/env/units';
 import { isAppError } from '@/lib/errors';
-import { fileByNameUrl, fileUrl, listFiles, listFilesQuerySchema, searchParamsToObject, type FileRecord } from '@/lib/files';
+import { LIST_LIMIT_DEFAULT, fileByNameUrl, fileUrl, listFiles, listFilesQuerySchema, searchParamsToObject, type FileRecord } from '@/lib/files';
 import { FileSearch } from './_components/files/file-search';
 import { FileTable, listHref, type FileRow, type ListState } from './_components/files/file-table';
 import { UploadManager } from './_components/files/upload-manager';
@@ -57,7 +57,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Search
           {searching ? (
             <>
               No file name or id matches <strong className="text-slate-900">“{state.q}”</strong>.{' '}
-              <Link href={listHref({ sort: state.sort, order: state.order })} className="font-medium text-indigo-700 hover:underline">
+              <Link href={listHref({ sort: state.sort, order: state.order, limit: state.limit })} className="font-medium text-indigo-700 hover:underline">
                 Clear the search
               </Link>
             </>
@@ -97,7 +97,13 @@ async function loadPage(raw: Record<string, string | string[] | undefined>) {
   // A hand-edited URL (say ?sort=colour) shows the default list and says why.
   const query = parsed.success ? parsed.data : listFilesQuerySchema.parse({});
   let problem = parsed.success ? null : 'That list address is not valid, so the newest files are shown.';
-  const state: ListState = { q: query.q || undefined, sort: query.sort, order: query.order, cursor: query.cursor };
+  const state: ListState = {
+    q: query.q || undefined,
+    sort: query.sort,
+    order: query.order,
+    cursor: query.cursor,
+    limit: query.limit === LIST_LIMIT_DEFAULT ? undefined : query.limit,
+  };
   let result;
   try {
     result = await listFiles(query);

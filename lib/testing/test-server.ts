@@ -20,9 +20,11 @@ export function freePortSync(): string {
   return execFileSync(process.execPath, [path.join(root, 'scripts/free-port.mjs')], { encoding: 'utf8' }).trim();
 }
 
+/** With `env.DATA_DIR` set, the server shares that directory (and leaves it in place on stop). */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const port = freePortSync();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fileserver-it-'));
+  const ownDataDir = !env.DATA_DIR;
+  const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fileserver-it-'));
   const baseURL = `http://127.0.0.1:${port}`;
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -33,11 +35,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     STORAGE_DIR: '',
     AUTH_SECRET: '',
     MASTER_SECRET: '',
-    DATA_DIR: dataDir,
     PORT: port,
     HOST: '127.0.0.1',
     PUBLIC_URL: baseURL,
     ...env,
+    DATA_DIR: dataDir,
   };
   const child: ChildProcess = spawn(process.execPath, [path.join(root, 'dist/server.mjs')], {
     cwd: root,
@@ -80,7 +82,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       }
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,6 +3,9 @@
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 
+// What a search keeps of the current list address (the cursor starts over).
+const KEPT = ['sort', 'order', 'limit'] as const;
+
 /**
  * Search by name or id. Typing updates `?q=` (after a short pause), so the list stays
  * server-rendered and the URL can be shared or reloaded; paging starts again from the top.
@@ -41,8 +44,7 @@ export function FileSearch({ initial }: { initial: string }) {
 
   return (
     <form role="search" method="get" action={pathname} onSubmit={onSubmit} className="relative w-full max-w-sm">
-      {params.get('sort') && <input type="hidden" name="sort" value={params.get('sort')!} />}
-      {params.get('order') && <input type="hidden" name="order" value={params.get('order')!} />}
+      {KEPT.map((name) => params.get(name) && <input key={name} type="hidden" name={name} value={params.get(name)!} />)}
       <svg aria-hidden viewBox="0 0 20 20" fill="currentColor" className="pointer-events-none absolute left-3 top-1/2 h-4 w-4 -translate-y-1/2 text-slate-400">
         <path
           fillRule="evenodd"

@@ -20,15 +20,18 @@ export type ListState = {
   sort: 'date' | 'name' | 'size';
   order: 'asc' | 'desc';
   cursor?: string;
+  /** Page size, when not the default. */
+  limit?: number;
 };
 
 /** `/admin?...` for a list state; the defaults are left out so URLs stay short. */
-export function listHref({ q, sort, order, cursor }: ListState): string {
+export function listHref({ q, sort, order, cursor, limit }: ListState): string {
   const params = new URLSearchParams();
   if (q) params.set('q', q);
   if (sort !== 'date') params.set('sort', sort);
   const defaultOrder = sort === 'name' ? 'asc' : 'desc';
   if (order !== defaultOrder) params.set('order', order);
+  if (limit) params.set('limit', String(limit));
   if (cursor) params.set('cursor', cursor);
   const query = params.toString();
   return query ? `/admin?${query}` : '/admin';
@@ -112,7 +115,7 @@ function SortHeader({ label, sort, state, align = 'left' }: { label: string; sor
   return (
     <th className={`px-3 py-2 ${align === 'right' ? 'text-right' : ''}`} aria-sort={active ? (state.order === 'asc' ? 'ascending' : 'descending') : undefined}>
       <Link
-        href={listHref({ q: state.q, sort, order })}
+        href={listHref({ q: state.q, sort, order, limit: state.limit })}
         className={`inline-flex items-center gap-1 uppercase hover:text-slate-900 ${active ? 'text-slate-900' : ''}`}
         title={`Sort by ${label.toLowerCase()}`}
       >
