@@ -5,6 +5,9 @@ import { SignOutButton } from './_components/sign-out-button';
 
 const NAV = [
   { href: '/admin', label: 'Files' },
+  { href: '/admin/links', label: 'Links' },
+  { href: '/admin/logs', label: 'Audit log' },
+  { href: '/admin/keys', label: 'Keys' },
   { href: '/admin/tokens', label: 'API tokens' },
 ];
 
