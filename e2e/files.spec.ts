@@ -143,9 +143,11 @@ test('a public file downloads without a session; a private one is 404', async ({
   await page.goto('/admin');
   const alphaId = await idOf('alpha notes.txt');
   const bravoId = await idOf('bravo.csv');
-  await fileRow('alpha notes.txt').getByRole('button', { name: 'Make alpha notes.txt public' }).click();
+  const toggle = fileRow('alpha notes.txt').getByRole('switch', { name: 'Public: alpha notes.txt' });
+  await expect(toggle).toHaveAttribute('aria-checked', 'false');
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-checked', 'true');
   await expect(fileRow('alpha notes.txt').getByTestId('visibility')).toHaveText('Public');
-  await expect(fileRow('alpha notes.txt').getByRole('button', { name: 'Make alpha notes.txt private' })).toBeVisible();
 
   const anonymous = await playwright.request.newContext({ baseURL: server.baseURL });
   const download = await anonymous.get(`/${alphaId}`);
@@ -155,6 +157,13 @@ test('a public file downloads without a session; a private one is 404', async ({
   expect((await anonymous.get(`/${bravoId}`)).status()).toBe(404);
   // With the admin's session the private one is there.
   expect((await context.request.get(`/${bravoId}`)).status()).toBe(200);
+
+  // And back: private again means 404 for everyone else.
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-checked', 'false');
+  expect((await anonymous.get(`/${alphaId}`)).status()).toBe(404);
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-checked', 'true');
   await anonymous.dispose();
 });
 
@@ -270,8 +279,10 @@ test('an upload continues after a dropped connection (Retry) and after a page re
   const row = uploadRow(BIG.name);
 
   // Three chunks arrive, then the connection drops; tus-js-client retries, then the row says so.
+  await expect(row.getByTestId('upload-detail')).toContainText(/3\.0 MiB of 12 MiB · Connection lost, trying again \(\d of 4\)/);
   await expect(row).toHaveAttribute('data-status', 'failed', { timeout: 30_000 });
   await expect(row.getByTestId('upload-detail')).toContainText('Network error');
+  await expect(row).toContainText('Interrupted at 25%');
   await expect(row.getByRole('button', { name: 'Retry' })).toBeVisible();
   await expect(row.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '25');
   expect(passed).toEqual([0, 1, 2].map((n) => n * MiB));
@@ -283,7 +294,7 @@ test('an upload continues after a dropped connection (Retry) and after a page re
   allowed = 3;
   await row.getByRole('button', { name: 'Retry' }).click();
   await expect(row).toHaveAttribute('data-status', 'uploading');
-  await expect(row.getByTestId('upload-detail')).toContainText(/Resumed · [\d.]+ MiB of 12 MiB/);
+  await expect(row.getByTestId('upload-detail')).toContainText(/Resumed · [\d.]+ MiB of 12 MiB · [\d.]+ [KM]iB\/s · \d+ s left/);
   await page.screenshot({ path: 'test-results/screens/files-uploading.png', fullPage: true });
   await expect.poll(() => dropped.includes(6 * MiB)).toBe(true);
   expect(passed).toEqual([3, 4, 5].map((n) => n * MiB));

@@ -5,7 +5,7 @@ import { requireAdminPage } from '@/lib/auth/current-admin';
 import { env } from '@/lib/env';
 import { formatDuration, formatSize } from '@/lib/env/units';
 import { isAppError } from '@/lib/errors';
-import { LIST_LIMIT_DEFAULT, fileByNameUrl, fileUrl, listFiles, listFilesQuerySchema, searchParamsToObject, type FileRecord } from '@/lib/files';
+import { LIST_LIMIT_DEFAULT, fileByNameUrl, listFiles, listFilesQuerySchema, searchParamsToObject, serializeFile, type FileRecord } from '@/lib/files';
 import { FileSearch } from './_components/files/file-search';
 import { FileTable, listHref, type FileRow, type ListState } from './_components/files/file-table';
 import { UploadManager } from './_components/files/upload-manager';
@@ -23,7 +23,12 @@ export default async function FilesPage({ searchParams }: { searchParams: Search
 
   return (
     <section className="space-y-6">
-      <UploadManager chunkSize={config.uploadChunkSize} maxUploadSize={config.maxUploadSize} uploadExpiryMs={config.uploadExpiryMs}>
+      <UploadManager
+        chunkSize={config.uploadChunkSize}
+        maxUploadSize={config.maxUploadSize}
+        uploadExpiryMs={config.uploadExpiryMs}
+        defaultVisibility={config.defaultVisibility}
+      >
         <h1 className="text-2xl font-semibold">Files</h1>
         <p className="mt-1 max-w-2xl text-sm text-slate-600">
           New files are {config.defaultVisibility}. Public files download by anyone at their short link; private ones only
@@ -37,7 +42,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Search
         </Suspense>
         <p className="text-xs text-slate-500">
           Uploads go up in {formatSize(config.uploadChunkSize)} pieces and resume after a dropped connection; unfinished
-          ones are removed after {formatDuration(config.uploadExpiryMs)}.
+          ones are removed after {inWords(config.uploadExpiryMs)}.
         </p>
       </div>
 
@@ -51,7 +56,7 @@ export default async function FilesPage({ searchParams }: { searchParams: Search
       )}
 
       {files.length === 0 && firstPage && !searching ? (
-        <EmptyState />
+        <EmptyState defaultVisibility={config.defaultVisibility} />
       ) : files.length === 0 ? (
         <div className="rounded-xl border border-slate-200 bg-white px-4 py-10 text-center text-sm text-slate-600">
           {searching ? (
@@ -118,20 +123,20 @@ async function loadPage(raw: Record<string, string | string[] | undefined>) {
 }
 
 function toRow(file: FileRecord): FileRow {
-  return {
-    id: file.id,
-    name: file.name,
-    size: Number(file.size),
-    type: file.type,
-    visibility: file.visibility === 'public' ? 'public' : 'private',
-    uploadedAt: file.uploadedAt.toISOString(),
-    downloads: file.downloads,
-    url: fileUrl(file.id),
-    byNameUrl: fileByNameUrl(file.name),
-  };
+  return { ...serializeFile(file), byNameUrl: fileByNameUrl(file.name) };
 }
 
-function EmptyState() {
+const UNIT_WORDS: Record<string, string> = { d: 'day', h: 'hour', m: 'minute', s: 'second' };
+
+/** "1 day", "12 hours": UPLOAD_EXPIRY for the page. */
+function inWords(ms: number): string {
+  const match = /^(\d+)([dhms])$/.exec(formatDuration(ms));
+  if (!match) return formatDuration(ms);
+  const count = Number(match[1]);
+  return `${count} ${UNIT_WORDS[match[2]]}${count === 1 ? '' : 's'}`;
+}
+
+function EmptyState({ defaultVisibility }: { defaultVisibility: 'public' | 'private' }) {
   return (
     <div className="rounded-xl border-2 border-dashed border-slate-300 bg-white px-6 py-14 text-center" data-testid="files-empty">
       <svg aria-hidden viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.5} className="mx-auto h-10 w-10 text-indigo-500">
@@ -139,8 +144,10 @@ function EmptyState() {
       </svg>
       <h2 className="mt-3 text-base font-semibold text-slate-900">No files yet</h2>
       <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">
-        Drop files anywhere on this page, or use <strong>Choose files</strong> to upload. Files are private until you make
-        them public; share private files with links.
+        Drop files anywhere on this page, or use <strong>Choose files</strong> to upload.{' '}
+        {defaultVisibility === 'private'
+          ? 'Files are private until you make them public; share private files with links.'
+          : 'New files are public: anyone with the short link can download them. Make a file private to share it only with links.'}
       </p>
     </div>
   );

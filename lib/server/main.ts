@@ -14,6 +14,8 @@ import { serveDownload } from './serve-download';
 import { startScheduler } from './scheduler';
 import { checkStorageConsistency, cleanupTempFiles, describeStorageConsistency } from '../files';
 import { startKeyRotationSchedule } from '../keys';
+// The store module only (not lib/uploads): the front server must not load next-auth or @tus/server.
+import { cleanUpExpiredUploads } from '../uploads/upload-store';
 import { serveJwks } from './serve-jwks';
 import { prepareFirstAdmin } from './first-admin-at-start';
 import { proxyToNext, type NextUpstream } from './proxy';
@@ -50,6 +52,14 @@ async function main() {
         run: async () => {
           const removed = await cleanupTempFiles(config.uploadExpiryMs);
           return removed.length ? `removed ${removed.length} abandoned temp file(s)` : undefined;
+        },
+      },
+      {
+        name: 'expired upload cleanup',
+        everyMs: 60 * 60_000,
+        run: async () => {
+          const removed = await cleanUpExpiredUploads();
+          return removed ? `removed ${removed} expired partial upload(s)` : undefined;
         },
       },
     ],

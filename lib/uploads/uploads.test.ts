@@ -146,6 +146,14 @@ describe('a chunked upload', () => {
     expect(again.status).toBe(404);
   });
 
+  it('keeps a non-ASCII name as given (tus metadata is base64 UTF-8)', async () => {
+    const name = 'Übersicht 2024 – 报告 📄.pdf';
+    const created = await create(name, 3);
+    const done = await patch(created.headers.get('location')!, 0, Buffer.from('pdf'));
+    expect(done.status).toBe(204);
+    expect((await getFileByName(name))?.id).toBe(done.headers.get('x-file-id'));
+  });
+
   it('stores an empty file at creation', async () => {
     const created = await create('empty.txt', 0);
     expect(created.status).toBe(201);

@@ -2,13 +2,28 @@
 
 import { useState } from 'react';
 
-export function CopyButton({ value, label = 'Copy' }: { value: string; label?: string }) {
+const SIZES = {
+  md: 'px-2.5 py-1 text-sm',
+  sm: 'px-2 py-1 text-xs',
+} as const;
+
+export function CopyButton({
+  value,
+  label = 'Copy',
+  ariaLabel,
+  size = 'md',
+}: {
+  value: string;
+  label?: string;
+  ariaLabel?: string;
+  size?: keyof typeof SIZES;
+}) {
   const [copied, setCopied] = useState(false);
   async function copy() {
     try {
       await navigator.clipboard.writeText(value);
     } catch {
-      // Clipboard API needs a secure context; fall back to a hidden textarea.
+      // The Clipboard API needs a secure context (plain http on a LAN address is not one).
       const area = document.createElement('textarea');
       area.value = value;
       document.body.appendChild(area);
@@ -23,7 +38,9 @@ export function CopyButton({ value, label = 'Copy' }: { value: string; label?: s
     <button
       type="button"
       onClick={copy}
-      className="rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-100"
+      aria-label={ariaLabel}
+      title={value}
+      className={`rounded-md border border-slate-300 bg-white text-slate-700 hover:bg-slate-100 ${SIZES[size]}`}
     >
       {copied ? 'Copied' : label}
     </button>

@@ -1,24 +1,15 @@
 'use client';
 
 import { useState, useTransition } from 'react';
-import { deleteFileAction, setVisibilityAction } from '../../files-actions';
+import { deleteFileAction } from '../../files-actions';
 import { CopyButton } from '../copy-button';
 
-type Props = { id: string; name: string; visibility: 'public' | 'private'; url: string; byNameUrl: string };
+type Props = { id: string; name: string; url: string; byNameUrl: string };
 
-/** Per-file actions: copy either link, make public or private, delete after a confirmation. */
-export function FileActions({ id, name, visibility, url, byNameUrl }: Props) {
+/** Per-file actions: copy either link, delete after a confirmation. */
+export function FileActions({ id, name, url, byNameUrl }: Props) {
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
-  const next = visibility === 'public' ? 'private' : 'public';
-
-  function toggle() {
-    setError(null);
-    startTransition(async () => {
-      const result = await setVisibilityAction({ id, visibility: next });
-      if (!result.ok) setError(result.message);
-    });
-  }
 
   function remove() {
     if (!window.confirm(`Delete "${name}"? Its links stop working at once. This cannot be undone.`)) return;
@@ -31,26 +22,17 @@ export function FileActions({ id, name, visibility, url, byNameUrl }: Props) {
 
   return (
     <div className="flex flex-col items-end gap-1">
-      <div className="flex flex-wrap justify-end gap-1">
-        <CopyButton value={url} label="Copy link" />
-        <CopyButton value={byNameUrl} label="Copy name link" />
-        <button
-          type="button"
-          onClick={toggle}
-          disabled={pending}
-          aria-label={`Make ${name} ${next}`}
-          className="rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-100 disabled:opacity-60"
-        >
-          {next === 'public' ? 'Make public' : 'Make private'}
-        </button>
+      <div className="flex justify-end gap-1 whitespace-nowrap">
+        <CopyButton size="sm" value={url} label="Copy link" ariaLabel={`Copy the short link of ${name}`} />
+        <CopyButton size="sm" value={byNameUrl} label="Copy name link" ariaLabel={`Copy the by-name link of ${name}`} />
         <button
           type="button"
           onClick={remove}
           disabled={pending}
           aria-label={`Delete ${name}`}
-          className="rounded-md px-2.5 py-1 text-sm text-red-700 hover:bg-red-50 disabled:opacity-60"
+          className="rounded-md px-2 py-1 text-xs text-red-700 hover:bg-red-50 disabled:opacity-60"
         >
-          Delete
+          {pending ? 'Deleting…' : 'Delete'}
         </button>
       </div>
       {error && (

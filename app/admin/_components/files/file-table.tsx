@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { formatSize } from '@/lib/env/units';
 import { LocalTime } from '../local-time';
 import { FileActions } from './file-actions';
+import { VisibilityToggle } from './visibility-toggle';
 
 export type FileRow = {
   id: string;
@@ -77,32 +78,20 @@ export function FileTable({ files, state }: { files: FileRow[]; state: ListState
                 </span>
               </td>
               <td className="px-3 py-2">
-                <VisibilityBadge visibility={file.visibility} />
+                <VisibilityToggle id={file.id} name={file.name} visibility={file.visibility} />
               </td>
               <td className="whitespace-nowrap px-3 py-2 text-slate-600">
                 <LocalTime iso={file.uploadedAt} />
               </td>
               <td className="px-3 py-2 text-right tabular-nums">{file.downloads}</td>
-              <td className="px-3 py-2">
-                <FileActions id={file.id} name={file.name} visibility={file.visibility} url={file.url} byNameUrl={file.byNameUrl} />
+              <td className="whitespace-nowrap px-3 py-2">
+                <FileActions id={file.id} name={file.name} url={file.url} byNameUrl={file.byNameUrl} />
               </td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
-  );
-}
-
-function VisibilityBadge({ visibility }: { visibility: 'public' | 'private' }) {
-  return visibility === 'public' ? (
-    <span className="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-emerald-200" data-testid="visibility">
-      Public
-    </span>
-  ) : (
-    <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600 ring-1 ring-slate-200" data-testid="visibility">
-      Private
-    </span>
   );
 }
 

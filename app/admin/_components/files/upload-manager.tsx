@@ -27,19 +27,22 @@ type Props = {
   chunkSize: number;
   maxUploadSize: number;
   uploadExpiryMs: number;
+  defaultVisibility: 'public' | 'private';
   children?: React.ReactNode;
 };
 
 type Controller = {
   file: File;
   upload: Upload | null;
+  /** Sending bytes or about to (false once it finished, failed or was cancelled). */
+  active: boolean;
   samples: SpeedSample[];
   renderedAt: number;
 };
 
 let nextKey = 0;
 
-export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, children }: Props) {
+export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, defaultVisibility, children }: Props) {
   const router = useRouter();
   const [uploads, setUploads] = useState<UploadView[]>([]);
   const [dragging, setDragging] = useState(false);
@@ -72,7 +75,14 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, childr
         metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', ...(replace ? { replace: '1' } : {}) },
         // A finished file needs no resuming; a later upload of the same file starts afresh.
         removeFingerprintOnSuccess: true,
-        onShouldRetry: (error) => shouldRetryUpload(error as UploadFailure, navigator.onLine !== false),
+        onShouldRetry: (error, attempt) => {
+          const again = shouldRetryUpload(error as UploadFailure, navigator.onLine !== false);
+          if (again) {
+            controller.samples = [];
+            update(key, { reconnecting: { attempt: attempt + 1, of: RETRY_DELAYS.length }, speed: null });
+          }
+          return again;
+        },
         onProgress: (bytesSent, bytesTotal) => {
           const now = performance.now();
           controller.samples = addSample(controller.samples, { at: now, bytes: bytesSent });
@@ -80,6 +90,7 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, childr
           if (!complete && now - controller.renderedAt < RENDER_EVERY_MS) return;
           controller.renderedAt = now;
           update(key, {
+            reconnecting: null,
             status: complete ? 'finishing' : 'uploading',
             bytesSent,
             bytesTotal,
@@ -87,18 +98,21 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, childr
           });
         },
         onSuccess: ({ lastResponse }) => {
+          controller.active = false;
           update(key, { status: 'done', bytesSent: file.size, bytesTotal: file.size, fileId: lastResponse.getHeader(FILE_ID_HEADER) ?? null });
           refreshList();
         },
         onError: (error) => {
+          controller.active = false;
           const problem = describeFailure(error as UploadFailure, maxUploadSize);
-          update(key, { status: 'failed', problem, speed: null });
+          update(key, { status: 'failed', problem, speed: null, reconnecting: null });
           // An upload the server refused for good cannot be resumed; forget it.
           if (problem.kind !== 'network') void forget(tus, upload);
         },
       });
       controller.upload = upload;
       controller.samples = [];
+      controller.active = true;
 
       const previous = (await upload.findPreviousUploads()).filter((p) => (p.metadata?.replace === '1') === replace);
       const resumed = previous.length > 0;
@@ -115,10 +129,14 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, childr
   );
 
   const addFiles = useCallback(
-    (files: File[]) => {
+    (dropped: File[]) => {
+      // The same file twice at once would fight over one resumable upload.
+      const running = [...controllers.current.values()].filter((c) => c.active).map((c) => c.file);
+      const files = dropped.filter((file) => !running.some((other) => sameFile(file, other)));
+      if (files.length < dropped.length) setNotice('A file that is already uploading was left out.');
       const added: UploadView[] = files.map((file) => {
         const key = `upload-${nextKey++}`;
-        controllers.current.set(key, { file, upload: null, samples: [], renderedAt: 0 });
+        controllers.current.set(key, { file, upload: null, active: file.size <= maxUploadSize, samples: [], renderedAt: 0 });
         const tooLarge = file.size > maxUploadSize;
         return {
           key,
@@ -129,6 +147,7 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, childr
           speed: null,
           resumed: false,
           fileId: null,
+          reconnecting: null,
           problem: tooLarge
             ? { kind: 'too_large', message: `Too large: ${formatSize(file.size)}, the upload limit is ${formatSize(maxUploadSize)}.` }
             : null,
@@ -142,6 +161,7 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, childr
 
   const cancel = useCallback((key: string) => {
     const controller = controllers.current.get(key);
+    if (controller) controller.active = false;
     controllers.current.delete(key);
     setUploads((current) => current.filter((u) => u.key !== key));
     // Stops the transfer and deletes the partial upload on the server (tus termination).
@@ -155,6 +175,7 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, childr
       const controller = controllers.current.get(key);
       if (!controller?.upload) return;
       controller.samples = [];
+      controller.active = true;
       update(key, { status: 'starting', problem: null, resumed: true, speed: null });
       // The same tus upload: it asks the server for its offset and continues from there.
       controller.upload.start();
@@ -173,6 +194,15 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, childr
       return current.filter((u) => u.status !== 'done');
     });
   };
+
+  // Leaving the page in the app (another admin page) stops the transfers but keeps them on the
+  // server: they show up as unfinished uploads on the next visit.
+  useEffect(() => {
+    const running = controllers.current;
+    return () => {
+      for (const controller of running.values()) if (controller.active) void controller.upload?.abort(false);
+    };
+  }, []);
 
   // Drag and drop anywhere on the page.
   const addFilesRef = useRef(addFiles);
@@ -346,7 +376,10 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, childr
           <div className="flex h-full w-full items-center justify-center rounded-3xl border-4 border-dashed border-white/80">
             <div className="rounded-2xl bg-white px-10 py-8 text-center shadow-xl">
               <p className="text-lg font-semibold text-slate-900">Drop files to upload</p>
-              <p className="mt-1 text-sm text-slate-600">Up to {formatSize(maxUploadSize)} per file. Files stay private until you make them public.</p>
+              <p className="mt-1 text-sm text-slate-600">
+                Up to {formatSize(maxUploadSize)} per file.{' '}
+                {defaultVisibility === 'private' ? 'Files stay private until you make them public.' : 'New files are public.'}
+              </p>
             </div>
           </div>
         </div>
@@ -374,6 +407,10 @@ function filesOf(transfer: DataTransfer | null): { files: File[]; folders: numbe
     return { files, folders };
   }
   return { files: Array.from(transfer.files), folders: 0 };
+}
+
+function sameFile(a: File, b: File): boolean {
+  return a.name === b.name && a.size === b.size && a.lastModified === b.lastModified && a.type === b.type;
 }
 
 /** Removes a dead upload from tus-js-client's memory, so it is not offered for resuming. */

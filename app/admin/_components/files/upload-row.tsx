@@ -17,6 +17,8 @@ export type UploadView = {
   resumed: boolean;
   problem: UploadProblem | null;
   fileId: string | null;
+  /** The connection dropped and tus-js-client is about to try again (attempt n of m). */
+  reconnecting: { attempt: number; of: number } | null;
 };
 
 type Props = {
@@ -44,7 +46,7 @@ export function UploadRow({ upload, onCancel, onRetry, onReplace, onDismiss }: P
           {name}
         </span>
         <span className={`shrink-0 text-sm tabular-nums ${failed ? 'text-red-700' : done ? 'text-emerald-700' : 'text-slate-700'}`}>
-          {failed ? 'Failed' : done ? 'Done' : `${percent}%`}
+          {failed ? (problem?.kind === 'network' ? `Interrupted at ${percent}%` : 'Failed') : done ? 'Done' : `${percent}%`}
         </span>
         <div className="flex shrink-0 gap-1">
           {failed && problem?.kind === 'exists' && (
@@ -89,12 +91,13 @@ export function UploadRow({ upload, onCancel, onRetry, onReplace, onDismiss }: P
   );
 }
 
-function describe({ status, bytesSent, bytesTotal, speed, resumed, problem, fileId }: UploadView): string {
+function describe({ status, bytesSent, bytesTotal, speed, resumed, problem, fileId, reconnecting }: UploadView): string {
   if (status === 'failed' && problem) return problem.kind === 'network' ? `${problem.message} Retry continues where it stopped.` : problem.message;
   if (status === 'done') return `Uploaded ${formatSize(bytesTotal)}${fileId ? ` as ${fileId}` : ''}.`;
   const sizes = `${formatSize(bytesSent)} of ${formatSize(bytesTotal)}`;
   if (status === 'starting') return resumed ? `Resuming an earlier upload of this file…` : 'Starting…';
   if (status === 'finishing') return `${sizes} · Saving…`;
+  if (reconnecting) return `${sizes} · Connection lost, trying again (${reconnecting.attempt} of ${reconnecting.of})…`;
   const parts = [resumed ? `Resumed · ${sizes}` : sizes];
   if (speed !== null && speed > 0) {
     parts.push(formatSpeed(speed));
