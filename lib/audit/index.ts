@@ -2,34 +2,17 @@
 // the Flask server's `logs.timestamp`). Never pass tokens, passwords or key material in info.
 import 'server-only';
 import { db } from '../db';
+import type { AuditAction } from './actions';
 
-export const AUDIT_ACTIONS = [
-  'login',
-  'login_failed',
-  'logout',
-  'upload',
-  'download',
-  'delete',
-  'link_create',
-  'link_revoke',
-  'link_denied',
-  'user_add',
-  'user_delete',
-  'user_passwd',
-  'key_rotate',
-  'token_create',
-  'token_revoke',
-  'anonymize',
-  'setup',
-  'visibility',
-] as const;
+export { ANONYMIZED, AUDIT_ACTIONS, type AuditAction } from './actions';
 
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-
-/** Who did it: a username, `token:<name> (<owner>)`, `cli`, or `anonymous`. */
+/** Who did it: a username, `<owner> (token: <name>)`, `cli`, `system` or `anonymous`; null when unknown (a failed sign-in). */
 export type Actor = { user: string | null; ip: string | null };
 
 export const CLI_ACTOR: Actor = { user: 'cli', ip: 'terminal' };
+
+/** The server acting on its own (scheduled anonymization, key rotation). */
+export const SYSTEM_ACTOR: Actor = { user: 'system', ip: null };
 
 export type AuditEntry = {
   action: AuditAction;

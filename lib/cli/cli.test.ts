@@ -1,14 +1,16 @@
 // Runs the CLI as an operator does: the built dist/cli.mjs (what a production install runs;
 // `npm test` builds before it runs these), as a separate process on a real SQLite file in a
 // temp DATA_DIR.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateApiToken } from '../auth/api-tokens';
 import { db } from '../db';
 import { projectRoot } from '../db/migrate';
+import { databaseFilePath } from '../env/paths';
 import { createTempEnv, type TempEnv } from '../testing/temp-env';
 
 const root = projectRoot();
@@ -264,5 +266,94 @@ describe('file commands', () => {
     const usage = cli(['file', 'upload', 'a', 'b', '--name', 'x']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--name works with one file only.');
+  });
+});
+
+// Imports of the logs block (appended to this shared file; ESM hoists them to the top).
+
+describe('logs commands', () => {
+  const DAY = 86_400_000;
+
+  /** Runs the CLI without waiting, so two can run at the same time. */
+  function cliAsync(args: string[]): Promise<Result> {
+    return new Promise((resolve) => {
+      const childEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: temp.dataDir, NODE_ENV: 'test' };
+      for (const key of ['DEBUG', 'DATABASE_URL', 'STORAGE_DIR', 'ADMIN_USERNAME', 'ADMIN_PASSWORD']) delete childEnv[key];
+      const child = spawn(process.execPath, [path.join(bundleDir, 'cli.mjs'), ...args], { cwd: root, env: childEnv });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  const ANONYMIZED_LINE = /^Anonymized (\d+) entr(?:y|ies) older than (.+) \(before (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC\)\.\n$/;
+
+  it('logs anonymize in two processes at once changes each old entry once', async () => {
+    const sqlite = new Database(databaseFilePath(temp.databaseUrl));
+    const insert = sqlite.prepare('INSERT INTO "Log" ("timestamp", "user", "ipAddress", "action", "info") VALUES (?, ?, ?, ?, ?)');
+    const old = Date.now() - 40 * DAY;
+    sqlite.transaction(() => {
+      for (let i = 0; i < 20_000; i++) insert.run(old + i, `user${i % 9}`, '203.0.113.7', 'download', `n: ${i}`);
+    })();
+    sqlite.close();
+
+    const results = await Promise.all([cliAsync(['logs', 'anonymize']), cliAsync(['logs', 'anonymize', '--older-than', '30d'])]);
+    const counts = results.map((result) => {
+      expect(result.code, result.stderr).toBe(0);
+      const match = ANONYMIZED_LINE.exec(result.stdout);
+      expect(match, result.stdout).not.toBeNull();
+      expect(match![2]).toBe('30 days');
+      return Number(match![1]);
+    });
+    expect(counts[0] + counts[1]).toBe(20_000);
+    const sample = await db().log.findFirstOrThrow({ where: { info: 'n: 42' } });
+    expect(sample).toMatchObject({ user: 'anonymized', ipAddress: 'anonymized', anonymized: true });
+    // Each run said so in the log, as the CLI.
+    expect(await db().log.count({ where: { action: 'anonymize', user: 'cli', ipAddress: 'terminal' } })).toBe(2);
+  });
+
+  it('logs anonymize --older-than 0d redacts everything up to now and prints the count', async () => {
+    const waiting = await db().log.count({ where: { anonymized: false } });
+    expect(waiting).toBeGreaterThanOrEqual(2); // at least the two runs' own entries
+    const started = Date.now();
+    const result = cli(['logs', 'anonymize', '--older-than', '0d']);
+    expect(result.code, result.stderr).toBe(0);
+    const match = ANONYMIZED_LINE.exec(result.stdout)!;
+    expect(match, result.stdout).not.toBeNull();
+    expect(Number(match[1])).toBe(waiting);
+    expect(match[2]).toBe('0 days');
+    expect(Date.parse(`${match[3].replace(' ', 'T')}Z`)).toBeGreaterThanOrEqual(Math.floor(started / 1000) * 1000);
+    // Only the entry of this very run still names who did it.
+    expect(await db().log.findMany({ where: { anonymized: false }, select: { action: true, user: true } })).toEqual([
+      { action: 'anonymize', user: 'cli' },
+    ]);
+    const again = cli(['logs', 'anonymize', '--older-than', '1h']);
+    expect(again.stdout).toMatch(/^Anonymized 0 entries older than 1 hour \(before /);
+  });
+
+  it('logs list shows entries newest first, filtered', () => {
+    const result = cli(['logs', 'list', '--action', 'anonymize', '--limit', '2']);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^TIME \(UTC\)\s+ACTION\s+USER\s+IP\s+FILE\s+INFO$/);
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+anonymize\s+cli\s+terminal\s+-\s+count: 0, older_than: 1h, before: /);
+    expect(result.stderr).toMatch(/showing the newest 2/);
+    expect(cli(['logs', 'list', '--user', 'nobody-at-all']).stdout).toBe('No log entries match.\n');
+  });
+
+  it('refuses a bad age or filter as a usage error', () => {
+    const age = cli(['logs', 'anonymize', '--older-than', 'soon']);
+    expect(age.code).toBe(2);
+    expect(age.stderr).toMatch(/"soon" is not an age like 30d, 12h or 0d/);
+    const since = cli(['logs', 'list', '--since', 'yesterday']);
+    expect(since.code).toBe(2);
+    expect(since.stderr).toMatch(/since: must be an ISO 8601 time/);
+    const action = cli(['logs', 'list', '--action', 'frobnicate']);
+    expect(action.code).toBe(2);
+    expect(action.stderr).toMatch(/action: must be one of/);
+    expect(cli(['logs', 'anonymize', '--help']).stdout).toMatch(/--older-than <age>/);
   });
 });

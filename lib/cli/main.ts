@@ -15,6 +15,7 @@ import { closeDb } from '../db';
 import { registerFileCommands } from './commands/file';
 import { registerKeysCommands } from './commands/keys';
 import { registerLinkCommands } from './commands/link';
+import { registerLogsCommands } from './commands/logs';
 import { registerTokenCommands } from './commands/token';
 import { registerUserCommands } from './commands/user';
 import { reportFailure } from './report-failure';
@@ -29,6 +30,7 @@ export function createProgram(): Command {
   registerFileCommands(program);
   registerLinkCommands(program);
   registerKeysCommands(program);
+  registerLogsCommands(program);
   return program;
 }
 

@@ -14,6 +14,7 @@ import { serveDownload } from './serve-download';
 import { startScheduler } from './scheduler';
 import { checkStorageConsistency, cleanupTempFiles, describeStorageConsistency } from '../files';
 import { startKeyRotationSchedule } from '../keys';
+import { runScheduledLogMaintenance } from '../audit/anonymize';
 // The store module only (not lib/uploads): the front server must not load next-auth or @tus/server.
 import { cleanUpExpiredUploads } from '../uploads/upload-store';
 import { serveJwks } from './serve-jwks';
@@ -54,6 +55,8 @@ async function main() {
           return removed.length ? `removed ${removed.length} abandoned temp file(s)` : undefined;
         },
       },
+      // Once at start and daily: anonymize old audit entries (and delete past LOG_RETENTION_DAYS).
+      { name: 'log maintenance', everyMs: 24 * 60 * 60_000, run: () => runScheduledLogMaintenance() },
       {
         name: 'expired upload cleanup',
         everyMs: 60 * 60_000,

@@ -35,7 +35,7 @@ export default async function LogsPage({ searchParams }: { searchParams: SearchP
             Every sign-in, upload, download, link, token, user and key change, newest first. User and IP of entries older than{' '}
             {config.logAnonymizeAfterDays === 1 ? '1 day' : `${config.logAnonymizeAfterDays} days`} are anonymized
             {config.logRetentionDays === null
-              ? '; entries are kept until you delete them.'
+              ? '; entries are kept indefinitely (LOG_RETENTION_DAYS is not set).'
               : `; entries older than ${config.logRetentionDays} days are deleted.`}
           </p>
         </div>

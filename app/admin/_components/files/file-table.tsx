@@ -3,6 +3,7 @@ import { formatSize } from '@/lib/env/units';
 import { LocalTime } from '../local-time';
 import { FileActions } from './file-actions';
 import { VisibilityToggle } from './visibility-toggle';
+import { DownloadHistoryButton } from '../download-history';
 
 export type FileRow = {
   id: string;
@@ -83,7 +84,11 @@ export function FileTable({ files, state }: { files: FileRow[]; state: ListState
               <td className="whitespace-nowrap px-3 py-2 text-slate-600">
                 <LocalTime iso={file.uploadedAt} />
               </td>
-              <td className="px-3 py-2 text-right tabular-nums">{file.downloads}</td>
+              <td className="px-3 py-2 text-right tabular-nums">
+                <DownloadHistoryButton fileId={file.id} name={file.name}>
+                  {file.downloads}
+                </DownloadHistoryButton>
+              </td>
               <td className="whitespace-nowrap px-3 py-2">
                 <FileActions id={file.id} name={file.name} url={file.url} byNameUrl={file.byNameUrl} />
               </td>
