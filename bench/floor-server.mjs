@@ -14,8 +14,11 @@ import busboy from 'busboy';
 import { jwtVerify } from 'jose';
 
 const root = path.resolve(process.env.FLOOR_ROOT ?? '.');
-const key = new TextEncoder().encode(process.env.FLOOR_SECRET ?? '');
-if (key.length < 32) throw new Error('FLOOR_SECRET must be at least 32 bytes');
+const secret = new TextEncoder().encode(process.env.FLOOR_SECRET ?? '');
+if (secret.length < 32) throw new Error('FLOOR_SECRET must be at least 32 bytes');
+// Imported once, like the server's key ring: given the raw bytes, jose would import them on
+// every verification.
+const key = await crypto.webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
 
 const server = http.createServer(async (req, res) => {
   if (req.method === 'POST' && req.url === '/upload') return receiveUpload(req, res);
@@ -36,7 +39,9 @@ const server = http.createServer(async (req, res) => {
     }
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': stat.size });
     if (req.method === 'HEAD') return res.end();
-    pipeline(fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), res, () => {});
+    if (stat.size === 0) return res.end();
+    // `end` known: a small file is one read of its size, not a 1 MiB buffer and a second read for EOF.
+    pipeline(fs.createReadStream(file, { start: 0, end: stat.size - 1, highWaterMark: 1024 * 1024 }), res, () => {});
   });
 });
 function receiveUpload(req, res) {

@@ -169,8 +169,8 @@ test('after "Rotate now" a link made before still works; after "Revoke all links
   await expect(confirm).toBeHidden();
   await expect(page.getByTestId('danger-zone').getByRole('status')).toContainText('Every link made before');
 
-  // The download server (a process of its own) re-reads the key ring at most 5 s later.
-  await expect.poll(async () => (await outsider.get(before)).status(), { timeout: 10_000, intervals: [250] }).toBe(403);
+  // The download server (a process of its own) is told by the admin UI's process at once.
+  await expect.poll(async () => (await outsider.get(before)).status(), { timeout: 1_000, intervals: [100] }).toBe(403);
   expect((await outsider.get(untracked)).status()).toBe(403);
   const after = await createLinkInDialog(page);
   expect((await outsider.get(after)).status()).toBe(200);

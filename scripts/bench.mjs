@@ -7,7 +7,8 @@
 //   options: --rounds N  --only a,b,c,d,e  --contenders ours,floor,...  --duration SECONDS  --size MIB  --links N
 //            --candidate FILE.mjs  --no-build  --profile  --out FILE
 //   --candidate: a download server to try (e.g. a proposed fix), started like ours (same env and
-//   data dir, CANDIDATE_PORT) and measured beside it in (a), (b) and (d) for `/<id>?t=` links.
+//   data dir, CANDIDATE_PORT) and measured beside it: (a), (b), (d) on `/<id>?t=` links, (c) on
+//   POST /api/v1/files.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -172,7 +173,7 @@ async function main() {
     const proc = startProcess('candidate', process.execPath, [args.candidate], {
       cores: serverCores,
       cwd: root,
-      env: { ...serverEnv, CANDIDATE_PORT: String(candidatePort) },
+      env: { ...startEnv, CANDIDATE_PORT: String(candidatePort) },
     });
     await proc.waitFor('candidate ready');
     candidate = { base: `http://127.0.0.1:${candidatePort}`, pids: () => treeOf(proc.pid) };
@@ -256,7 +257,8 @@ async function main() {
   if (wants('b')) for (const c of rotate(bigContenders, 0)) await download(c.url, config.bigSize);
 
   // Profile the rounds only. Node processes only: SIGUSR2 would end anything else.
-  if (profileDir) for (const pid of ourPids().filter(isNodeProcess)) process.kill(pid, 'SIGUSR2');
+  const profiled = [...ourPids(), ...(candidate?.pids() ?? [])].filter(isNodeProcess);
+  if (profileDir) for (const pid of profiled) process.kill(pid, 'SIGUSR2');
 
   for (let round = 0; round < config.rounds; round++) {
     log(`round ${round + 1} of ${config.rounds}`);
@@ -281,6 +283,7 @@ async function main() {
         { id: 'ours', label: 'fileserver POST /api/v1/files (front proxy -> Next)', url: `${base}/api/v1/files` },
         { id: 'next', label: 'POST /api/v1/files on the Next port direct', url: `${nextBase}/api/v1/files` },
         { id: 'floor', label: 'bare Node floor (busboy + write + fsync)', url: `${floorBase}/upload`, pids: () => [floor.pid] },
+        ...(candidate ? [{ id: 'candidate', label: 'candidate POST /api/v1/files', url: `${candidate.base}/api/v1/files`, pids: candidate.pids }] : []),
         { id: 'disk', label: 'plain write + fsync, same file system', url: null },
       ];
       for (const u of rotate(uploaders, round)) {

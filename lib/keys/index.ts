@@ -5,6 +5,7 @@ export { encryptKeyMaterial, decryptKeyMaterial } from './key-material';
 export { createSigningKey, type NewSigningKey } from './create-signing-key';
 export {
   rotateKeys,
+  KEY_RING_CHANGED,
   retireAllKeys,
   ensureSigningKey,
   rotateIfDue,

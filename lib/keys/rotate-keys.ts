@@ -95,13 +95,19 @@ export async function rotateKeys({
     throw error;
   } finally {
     invalidateKeyCache();
+    // The Next process (admin UI, API) tells the front server it runs under, which serves the
+    // downloads from its own cache, so an emergency stop there is enforced at once.
+    process.send?.({ type: KEY_RING_CHANGED });
   }
 }
 
+export const KEY_RING_CHANGED = 'fileserver:key-ring-changed';
+
 /**
  * The emergency stop ("revoke all links"): a new signing key, and every older key stops
- * verifying at once, so every link signed before, tracked or not, is refused. Other processes
- * see it within the key cache's reload interval (5 s by default).
+ * verifying at once, so every link signed before, tracked or not, is refused. The front server
+ * this process runs under sees it at once; other server processes within the key cache's reload
+ * interval (5 s by default).
  */
 export async function retireAllKeys({ actor, now }: { actor: Actor; now?: Date }): Promise<RotateKeysResult> {
   const result = await rotateKeys({ actor, emergency: true, now });

@@ -13,7 +13,7 @@ import { isReservedPath } from '../files/reserved-paths';
 import { serveDownload } from './serve-download';
 import { startScheduler } from './scheduler';
 import { checkStorageConsistency, cleanupTempFiles, describeStorageConsistency } from '../files';
-import { startKeyRotationSchedule } from '../keys';
+import { invalidateKeyCache, KEY_RING_CHANGED, startKeyRotationSchedule } from '../keys';
 import { runScheduledLogMaintenance } from '../audit/anonymize';
 // The store module only (not lib/uploads): the front server must not load next-auth or @tus/server.
 import { cleanUpExpiredUploads } from '../uploads/upload-store';
@@ -93,6 +93,9 @@ async function main() {
     },
   });
   next.stdout?.resume(); // Next's own banner names its internal port; ours names the public one.
+  next.on('message', (message: { type?: string }) => {
+    if (message?.type === KEY_RING_CHANGED) invalidateKeyCache();
+  });
   let stopping = false;
   next.on('exit', (code, signal) => {
     if (stopping) return;

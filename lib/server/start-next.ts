@@ -21,7 +21,8 @@ export function startNext({ root, port, env }: { root: string; port: number; env
   return spawn(process.execPath, [nextBin, 'start', '--hostname', '127.0.0.1', '--port', String(port)], {
     cwd: root,
     env,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // An IPC channel: the Next process reports key-ring changes (lib/keys rotateKeys).
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
 }
 

@@ -26,7 +26,7 @@ export function RevokeAllLinksButton() {
       if (!result.ok) return setError(result.message);
       dialog.current?.close();
       setDone(
-        `Done. Every link made before ${new Date().toLocaleString()} is refused within 5 seconds; key ${result.value.kid} signs new links.`,
+        `Done. Every link made before ${new Date().toLocaleString()} is refused; key ${result.value.kid} signs new links.`,
       );
     });
   }
@@ -65,8 +65,8 @@ export function RevokeAllLinksButton() {
             <li>Links you make afterwards work as usual: they are signed with a new key.</li>
             <li>Files are not touched. Public files stay downloadable at their own addresses, and API tokens and sign-ins keep working.</li>
             <li>
-              The download server refuses the old links within 5 seconds (the longest any server process keeps its copy of the
-              keys).
+              This server refuses the old links at once; other server processes sharing the database within 5 seconds (the
+              longest one keeps its copy of the keys).
             </li>
           </ul>
           <p className="mt-3 text-sm font-medium text-red-700">This cannot be undone.</p>

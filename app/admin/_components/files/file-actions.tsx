@@ -3,6 +3,7 @@
 import { useState, useTransition } from 'react';
 import { deleteFileAction } from '../../files-actions';
 import { CopyButton } from '../copy-button';
+import { ShareButton } from '../share/share-button';
 
 type Props = { id: string; name: string; url: string; byNameUrl: string };
 
@@ -23,6 +24,7 @@ export function FileActions({ id, name, url, byNameUrl }: Props) {
   return (
     <div className="flex flex-col items-end gap-1">
       <div className="flex justify-end gap-1 whitespace-nowrap">
+        <ShareButton fileId={id} fileName={name} />
         <CopyButton size="sm" value={url} label="Copy link" ariaLabel={`Copy the short link of ${name}`} />
         <CopyButton size="sm" value={byNameUrl} label="Copy name link" ariaLabel={`Copy the by-name link of ${name}`} />
         <button
