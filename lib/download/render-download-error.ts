@@ -71,9 +71,13 @@ export function renderDownloadError(error: AppError, accept: string | null | und
   };
 }
 
+const LINK_ERRORS = new Set<ErrorCode>(['link_invalid', 'link_expired', 'link_used', 'link_revoked']);
+
 function renderPage(error: AppError): string {
   const title = escapeHtml(TITLES[error.code] ?? 'Something went wrong');
-  return `${PAGE_HEAD}<title>${title}</title>${PAGE_STYLE}</head><body><main><p class="status">Error ${error.status}</p><h1>${title}</h1><p>${escapeHtml(error.message)}</p></main></body></html>\n`;
+  // A recipient cannot fix a link; say who can.
+  const next = LINK_ERRORS.has(error.code) ? '<p class="next">Ask the person who sent it for a new link.</p>' : '';
+  return `${PAGE_HEAD}<title>${title}</title>${PAGE_STYLE}</head><body><main><p class="status">Error ${error.status}</p><h1>${title}</h1><p>${escapeHtml(error.message)}</p>${next}</main></body></html>\n`;
 }
 
 export const PAGE_HEAD =
@@ -89,6 +93,7 @@ main{width:100%;max-width:30rem;padding:2rem 2.25rem;background:#fff;border:1px 
 .status{margin:0 0 .35rem;font-size:.75rem;font-weight:600;letter-spacing:.08em;text-transform:uppercase;color:#6b7280}
 h1{margin:0 0 .75rem;font-size:1.4rem;line-height:1.3}
 p{margin:0;color:#374151;overflow-wrap:anywhere}
+.next{margin-top:.75rem;font-size:.9rem;color:#6b7280}
 @media (prefers-color-scheme:dark){body{background:#0b0f14;color:#e5e7eb}main{background:#151b23;border-color:#2a313c;box-shadow:none}p{color:#c9d1d9}.status{color:#8b949e}}
 </style>`;
 
