@@ -2,18 +2,11 @@
 // Bearer) or admin session, rejects cross-site writes made with a session cookie, resolves
 // params, and maps every failure to {"error":{"code","message"}} with the fitting status.
 import 'server-only';
-import type { Actor } from '../audit';
-import { authenticateApiToken } from '../auth/api-tokens';
-import { readSession } from '../auth/session';
-import { AppError, errorBody, toAppError } from '../errors';
+import { errorBody, toAppError } from '../errors';
 import { clientIpFromHeaders } from '../http/request-ip';
+import { authenticateCaller, type ApiCaller } from './authenticate';
 
-export type ApiCaller = {
-  userId: string;
-  username: string;
-  via: 'session' | 'token';
-  actor: Actor;
-};
+export type { ApiCaller };
 
 export type ApiContext<P> = { request: Request; params: P; caller: ApiCaller };
 
@@ -43,26 +36,12 @@ export function apiErrorResponse(error: unknown): Response {
   return Response.json(errorBody(appError), { status: appError.status, headers });
 }
 
-async function authenticate(request: Request): Promise<ApiCaller> {
-  const ip = clientIpFromHeaders(request.headers);
-  const authorization = request.headers.get('authorization');
-  if (authorization) {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    const found = match ? await authenticateApiToken(match[1]) : null;
-    if (!found) throw new AppError('unauthorized', 'The API token is missing, expired, revoked or not valid.');
-    const { token, user } = found;
-    return {
-      userId: user.id,
-      username: user.username,
-      via: 'token',
-      actor: { user: `${user.username} (token: ${token.name})`, ip },
-    };
-  }
-  const session = await readSession(request.headers.get('cookie'));
-  if (!session) throw new AppError('unauthorized', 'Sign in or send an API token (Authorization: Bearer <token>).');
-  const writes = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
-  if (writes && request.headers.get('sec-fetch-site') === 'cross-site') {
-    throw new AppError('forbidden', 'Cross-site requests cannot use the admin session.');
-  }
-  return { userId: session.userId, username: session.username, via: 'session', actor: { user: session.username, ip } };
+function authenticate(request: Request): Promise<ApiCaller> {
+  return authenticateCaller({
+    method: request.method,
+    authorization: request.headers.get('authorization'),
+    cookie: request.headers.get('cookie'),
+    secFetchSite: request.headers.get('sec-fetch-site'),
+    ip: clientIpFromHeaders(request.headers),
+  });
 }

@@ -1,0 +1,45 @@
+// Who is calling the API: an API token (Authorization: Bearer) or an admin session cookie.
+// Framework-free, so the Next route wrapper and the front server's upload route share it.
+import 'server-only';
+import type { Actor } from '../audit';
+import { authenticateApiToken } from '../auth/api-tokens';
+import { readSession } from '../auth/session';
+import { AppError } from '../errors';
+
+export type ApiCaller = {
+  userId: string;
+  username: string;
+  via: 'session' | 'token';
+  actor: Actor;
+};
+
+export type CallerCredentials = {
+  method: string;
+  authorization: string | null | undefined;
+  cookie: string | null | undefined;
+  /** The browser's Sec-Fetch-Site header: writes with a session must not come cross-site. */
+  secFetchSite: string | null | undefined;
+  ip: string;
+};
+
+export async function authenticateCaller({ method, authorization, cookie, secFetchSite, ip }: CallerCredentials): Promise<ApiCaller> {
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    const found = match ? await authenticateApiToken(match[1]) : null;
+    if (!found) throw new AppError('unauthorized', 'The API token is missing, expired, revoked or not valid.');
+    const { token, user } = found;
+    return {
+      userId: user.id,
+      username: user.username,
+      via: 'token',
+      actor: { user: `${user.username} (token: ${token.name})`, ip },
+    };
+  }
+  const session = await readSession(cookie);
+  if (!session) throw new AppError('unauthorized', 'Sign in or send an API token (Authorization: Bearer <token>).');
+  const writes = !['GET', 'HEAD', 'OPTIONS'].includes(method);
+  if (writes && secFetchSite === 'cross-site') {
+    throw new AppError('forbidden', 'Cross-site requests cannot use the admin session.');
+  }
+  return { userId: session.userId, username: session.username, via: 'session', actor: { user: session.username, ip } };
+}

@@ -1,0 +1,47 @@
+// The public HTTP server: plain Node, no Next loaded. It answers downloads, share links (and
+// their landing page), the JWKS and single-request uploads itself, from the same lib/ core the
+// Next route handlers use, and passes everything else to the Next server. Without an upstream
+// it runs alone as a download service and answers other paths 404.
+import http from 'node:http';
+import { isDownloadPath } from '../delivery/resolve-download';
+import { notFound, sendErrorNode } from '../download';
+import { isReservedPath } from '../files/reserved-paths';
+import { resolveClientIp } from '../http/client-ip';
+import { proxyToNext, type NextUpstream } from './proxy';
+import { serveDownload } from './serve-download';
+import { serveJwks } from './serve-jwks';
+import { serveUpload } from './serve-upload';
+
+export type FrontServerOptions = { upstream: NextUpstream | null; trustProxy: number };
+
+export function createFrontServer({ upstream, trustProxy }: FrontServerOptions): http.Server {
+  const server = http.createServer((req, res) => {
+    const clientIp = resolveClientIp({
+      socketAddress: req.socket.remoteAddress,
+      forwardedFor: req.headers['x-forwarded-for'],
+      realIp: req.headers['x-real-ip'],
+      trustProxy,
+    });
+    // The raw path, not `new URL(...).pathname`: that would resolve `%2e%2e` into `..`.
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
+    const query = () => new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1));
+
+    if ((req.method === 'GET' || req.method === 'HEAD') && isDownloadPath(pathname, isReservedPath)) {
+      void serveDownload(req, res, { pathname, searchParams: query() }, clientIp);
+    } else if (pathname === '/.well-known/jwks.json') {
+      void serveJwks(req, res);
+    } else if (req.method === 'POST' && pathname === '/api/v1/files' && upstream) {
+      void serveUpload(req, res, query(), clientIp);
+    } else if (upstream) {
+      proxyToNext(req, res, upstream, clientIp);
+    } else {
+      sendErrorNode(res, notFound(), req.headers.accept);
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 0; // uploads of many GiB take as long as they take
+  server.headersTimeout = 60_000;
+  return server;
+}
