@@ -3,12 +3,12 @@
 // takes the request's facts and answers with what to send; the HTTP details (status, headers,
 // ranges) come from lib/download.
 import 'server-only';
-import { recordAudit, type Actor } from '../audit';
+import type { Actor } from '../audit';
 import { readSession } from '../auth/session';
-import { db } from '../db';
 import { env } from '../env';
+import { findDownloadableFileById, findDownloadableFileByName, type DownloadableFile } from './find-downloadable-file';
+import { recordDownload } from './record-download';
 import { AppError } from '../errors';
-import { getFile, getFileByName, type FileRecord } from '../files';
 import {
   isDownloadMethod,
   notFound,
@@ -39,7 +39,7 @@ export type DownloadRequest = {
 };
 
 export type DownloadAnswer =
-  | { kind: 'file'; plan: DownloadPlan; filePath: string; file: FileRecord; actor: Actor; linkId: string | null }
+  | { kind: 'file'; plan: DownloadPlan; filePath: string; file: DownloadableFile; actor: Actor; linkId: string | null }
   | { kind: 'page'; page: ErrorAnswer }
   | { kind: 'error'; error: AppError };
 
@@ -53,7 +53,7 @@ export async function resolveDownload(request: DownloadRequest): Promise<Downloa
   const token = request.searchParams.get('t');
   if (token !== null) return resolveLinkDownload(request, token);
 
-  const file = await findFileForPath(request.pathname);
+  const file = findFileForPath(request.pathname);
   if (!file) return { kind: 'error', error: notFound() };
   let actor: Actor = { user: 'anonymous', ip: request.clientIp };
   if (file.visibility !== 'public') {
@@ -74,18 +74,18 @@ export async function resolveDownload(request: DownloadRequest): Promise<Downloa
 async function resolveLinkDownload(request: DownloadRequest, token: string): Promise<DownloadAnswer> {
   const actor: Actor = { user: 'anonymous', ip: request.clientIp };
   const byName = request.pathname.startsWith(BY_NAME);
-  let file: FileRecord | null = null;
+  let file: DownloadableFile | null = null;
   let link: VerifiedLink;
   try {
     if (byName) {
-      file = await findFileForPath(request.pathname);
+      file = findFileForPath(request.pathname);
       if (!file) return { kind: 'error', error: notFound() };
       link = await verifyLinkToken(token, file.id);
     } else {
       const id = decodedId(request.pathname);
       if (id === null) return { kind: 'error', error: notFound() };
       link = await verifyLinkToken(token, id);
-      file = await getFile(id);
+      file = findDownloadableFileById(id);
       if (!file) return { kind: 'error', error: notFound() };
     }
   } catch (error) {
@@ -124,7 +124,7 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
   }
 }
 
-function fileAnswer(request: DownloadRequest, file: FileRecord, actor: Actor, linkId: string | null) {
+function fileAnswer(request: DownloadRequest, file: DownloadableFile, actor: Actor, linkId: string | null) {
   const plan = planDownload({
     method: request.method as 'GET' | 'HEAD',
     headers: request.headers,
@@ -147,33 +147,26 @@ async function deny(error: unknown, fileId: string | null, actor: Actor): Promis
  * that delivered the whole file or the part that reaches its end (so a resumed download
  * counts once, and a video player's many range requests do not each count).
  */
-export async function recordCompletedDownload(answer: Extract<DownloadAnswer, { kind: 'file' }>): Promise<void> {
+export function recordCompletedDownload(answer: Extract<DownloadAnswer, { kind: 'file' }>): void {
   const { plan, file, actor, linkId } = answer;
-  if (!plan.bytes) return;
-  const size = Number(file.size);
-  if (plan.bytes.end !== size - 1) return;
-  await db().file.update({ where: { id: file.id }, data: { downloads: { increment: 1 } } }).catch(() => undefined);
-  await recordAudit({
-    action: 'download',
-    actor,
+  if (!plan.bytes || plan.bytes.end !== file.size - 1) return;
+  recordDownload({
     fileId: file.id,
-    info: {
-      file_id: file.id,
-      name: file.name,
-      link_id: linkId ?? undefined,
-      bytes: plan.bytes.end - plan.bytes.start + 1,
-      range: plan.status === 206 || undefined,
-    },
+    name: file.name,
+    actor,
+    linkId,
+    bytes: plan.bytes.end - plan.bytes.start + 1,
+    range: plan.status === 206,
   });
 }
 
-async function findFileForPath(pathname: string): Promise<FileRecord | null> {
+function findFileForPath(pathname: string): DownloadableFile | null {
   if (pathname.startsWith(BY_NAME)) {
     const name = decode(pathname.slice(BY_NAME.length));
-    return name === null ? null : getFileByName(name);
+    return name === null ? null : findDownloadableFileByName(name);
   }
   const id = decodedId(pathname);
-  return id === null ? null : getFile(id);
+  return id === null ? null : findDownloadableFileById(id);
 }
 
 /** The file id a `/<id>` path names. Ids imported from the Flask server may contain '/'

@@ -29,7 +29,7 @@ export async function handleDownloadRequest(request: Request): Promise<Response>
     if (answer.kind === 'error') return errorToWebResponse(answer.error, accept);
     if (answer.kind === 'page') return new Response(answer.page.body, { status: answer.page.status, headers: answer.page.headers });
     // The Web stream gives no completion signal here; count when the answer is handed over.
-    void recordCompletedDownload(answer).catch(() => undefined);
+    recordCompletedDownload(answer);
     return await toWebResponse(answer.plan, answer.filePath, { accept });
   } catch (error) {
     return errorToWebResponse(toAppError(error), accept);

@@ -15,6 +15,7 @@ import { runScheduledLogMaintenance } from '../audit/anonymize';
 // The store module only (not lib/uploads): the front server must not load next-auth or @tus/server.
 import { cleanUpExpiredUploads } from '../uploads/upload-store';
 import { prepareFirstAdmin } from './first-admin-at-start';
+import { flushDownloads } from '../delivery/record-download';
 import { createFrontServer } from './front-server';
 import type { NextUpstream } from './proxy';
 import { freePort, startNext, waitForPort } from './start-next';
@@ -96,6 +97,7 @@ async function main() {
       next.child.kill('SIGTERM');
       await new Promise((resolve) => next.child.once('exit', resolve));
     }
+    await flushDownloads();
     await closeDb();
     process.exit(0);
   };

@@ -30,7 +30,7 @@ export async function serveDownload(
     }
     sendDownloadNode(res, answer.plan, answer.filePath, {
       onFinish: (completed) => {
-        if (completed) recordCompletedDownload(answer).catch((error) => console.error('[download] audit failed', error));
+        if (completed) recordCompletedDownload(answer);
       },
     });
   } catch (error) {

@@ -1,0 +1,40 @@
+// The file facts a download needs, by id or by name, through prepared statements on the
+// read-only connection (lib/db/read-only.ts) instead of Prisma: this runs on every download.
+import type { Statement } from 'better-sqlite3';
+import { readOnlyDb } from '../db/read-only';
+import { fileNameSchema } from '../files/file-name';
+
+export type DownloadableFile = {
+  id: string;
+  name: string;
+  size: number;
+  visibility: string;
+  uploadedAt: Date;
+};
+
+// uploadedAt is integer epoch ms as Prisma writes it (timestampFormat 'unixepoch-ms'); a row
+// written by hand with SQLite's CURRENT_TIMESTAMP holds text, which Date.parse reads as UTC.
+type Row = { id: string; name: string; size: number | bigint; visibility: string; uploadedAt: number | string };
+
+const COLUMNS = 'SELECT id, name, size, visibility, uploadedAt FROM File';
+let byId: Statement<[string], Row> | undefined;
+let byName: Statement<[string], Row> | undefined;
+
+export function findDownloadableFileById(id: string): DownloadableFile | null {
+  if (!id) return null;
+  byId ??= readOnlyDb().prepare(`${COLUMNS} WHERE id = ?`);
+  return toFile(byId.get(id));
+}
+
+/** Normalized like an uploaded name (trimmed, NFC); a name that could never be stored is not found. */
+export function findDownloadableFileByName(name: string): DownloadableFile | null {
+  const parsed = fileNameSchema.safeParse(name);
+  if (!parsed.success) return null;
+  byName ??= readOnlyDb().prepare(`${COLUMNS} WHERE name = ?`);
+  return toFile(byName.get(parsed.data));
+}
+
+function toFile(row: Row | undefined): DownloadableFile | null {
+  if (!row) return null;
+  return { id: row.id, name: row.name, size: Number(row.size), visibility: row.visibility, uploadedAt: new Date(typeof row.uploadedAt === 'string' ? Date.parse(`${row.uploadedAt.replace(' ', 'T')}Z`) : row.uploadedAt) };
+}
