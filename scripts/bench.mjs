@@ -92,6 +92,7 @@ function treeOf(pid) {
 async function main() {
   const startedAt = new Date();
   const loadBefore = loadAverage();
+  const machine = machineInfo(); // before pinning: nproc would say 1 after
   if (args.build) ensureBuild(root, { log });
   else log('build: skipped (--no-build)');
 
@@ -367,7 +368,7 @@ async function main() {
     date: startedAt.toISOString(),
     mode: args.short ? 'short' : 'full',
     config: { ...config, smallSize: SMALL_SIZE, pinned: Boolean(serverCores), scenarios: args.only ? [...args.only] : 'all' },
-    machine: { ...machineInfo(), loadAverageBefore: loadBefore, loadAverageAfter: loadAverage() },
+    machine: { ...machine, loadAverageBefore: loadBefore, loadAverageAfter: loadAverage() },
     tools: { loadGenerator: 'autocannon 9 (64 connections) and plain Node http clients', nginx: nginxBinary ? nginxVersion(nginxBinary) : null },
     durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     medians: summary,
