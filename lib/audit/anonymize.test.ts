@@ -208,3 +208,19 @@ describe('formatAge', () => {
     ]);
   });
 });
+
+describe('share-link IPs', () => {
+  it('forgets the IP a link was last used from on the same schedule', async () => {
+    const file = await db().file.create({ data: { id: 'linkipfile', name: 'link-ip.txt', size: 1n, type: 'text/plain' } });
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    await db().link.create({
+      data: { id: 'old-link', fileId: file.id, expiresAt: old, lastUsedAt: old, lastUsedIp: '203.0.113.9', downloads: 1 },
+    });
+    await db().link.create({
+      data: { id: 'new-link', fileId: file.id, expiresAt: new Date(Date.now() + 3_600_000), lastUsedAt: new Date(), lastUsedIp: '203.0.113.10', downloads: 1 },
+    });
+    await anonymizeLogs({ olderThanDays: 30, actor: { user: 'cli', ip: 'terminal' } });
+    expect((await db().link.findUnique({ where: { id: 'old-link' } }))?.lastUsedIp).toBeNull();
+    expect((await db().link.findUnique({ where: { id: 'new-link' } }))?.lastUsedIp).toBe('203.0.113.10');
+  });
+});
