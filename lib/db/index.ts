@@ -3,6 +3,8 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client';
 import { env } from '../env';
+import { closeHotWriter } from './hot-writer';
+import { closeReadOnlyDb } from './read-only';
 
 export type Db = PrismaClient;
 
@@ -33,7 +35,10 @@ export async function prepareDatabase(client: Db = db()): Promise<void> {
   await client.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
 }
 
+/** Closes every connection of the process (Prisma's and the hot path's). */
 export async function closeDb(): Promise<void> {
   await globalForDb.fileserverDb?.$disconnect();
   globalForDb.fileserverDb = undefined;
+  closeReadOnlyDb();
+  closeHotWriter();
 }

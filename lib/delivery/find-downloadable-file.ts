@@ -1,6 +1,6 @@
 // The file facts a download needs, by id or by name, through prepared statements on the
 // read-only connection (lib/db/read-only.ts) instead of Prisma: this runs on every download.
-import type { Statement } from 'better-sqlite3';
+import { prepared } from '../db/hot-writer';
 import { readOnlyDb } from '../db/read-only';
 import { fileNameSchema } from '../files/file-name';
 
@@ -16,22 +16,19 @@ export type DownloadableFile = {
 // written by hand with SQLite's CURRENT_TIMESTAMP holds text, which Date.parse reads as UTC.
 type Row = { id: string; name: string; size: number | bigint; visibility: string; uploadedAt: number | string };
 
-const COLUMNS = 'SELECT id, name, size, visibility, uploadedAt FROM File';
-let byId: Statement<[string], Row> | undefined;
-let byName: Statement<[string], Row> | undefined;
+const BY_ID = 'SELECT id, name, size, visibility, uploadedAt FROM File WHERE id = ?';
+const BY_NAME = 'SELECT id, name, size, visibility, uploadedAt FROM File WHERE name = ?';
 
 export function findDownloadableFileById(id: string): DownloadableFile | null {
   if (!id) return null;
-  byId ??= readOnlyDb().prepare(`${COLUMNS} WHERE id = ?`);
-  return toFile(byId.get(id));
+  return toFile(prepared(readOnlyDb(), BY_ID).get(id) as Row | undefined);
 }
 
 /** Normalized like an uploaded name (trimmed, NFC); a name that could never be stored is not found. */
 export function findDownloadableFileByName(name: string): DownloadableFile | null {
   const parsed = fileNameSchema.safeParse(name);
   if (!parsed.success) return null;
-  byName ??= readOnlyDb().prepare(`${COLUMNS} WHERE name = ?`);
-  return toFile(byName.get(parsed.data));
+  return toFile(prepared(readOnlyDb(), BY_NAME).get(parsed.data) as Row | undefined);
 }
 
 function toFile(row: Row | undefined): DownloadableFile | null {

@@ -4,10 +4,12 @@
 // and the WHERE clause re-checks the count inside it. No read-then-write.
 //
 // Raw SQL because the condition compares two columns (downloads < maxDownloads), which
-// Prisma's updateMany cannot express. Dates are bound as Date objects so the adapter stores
-// them exactly like Prisma's own writes (integer epoch ms, timestampFormat 'unixepoch-ms').
+// Prisma's updateMany cannot express, and on the hot-path connection (lib/db/hot-writer.ts)
+// because it runs on every download of a tracked link. Dates are integer epoch ms, exactly
+// like Prisma's own writes (timestampFormat 'unixepoch-ms').
 import 'server-only';
 import { db } from '../db';
+import { prepared, writeWhenFree } from '../db/hot-writer';
 import { env } from '../env';
 import { linkExpired, linkInvalid, linkRevoked, linkUsed } from './link-errors';
 
@@ -21,18 +23,22 @@ export type ConsumeLinkUseInput = { jti: string; ip: string | null; now?: Date }
 export async function consumeLinkUse({ jti, ip, now = new Date() }: ConsumeLinkUseInput): Promise<void> {
   // The token's exp was checked with the clock-skew leeway; the row gets the same leeway so
   // the two never disagree about a link in its last seconds.
-  const notExpiredBefore = new Date(now.getTime() - env().clockSkewMs);
-  const changed = await db().$executeRaw`
-    UPDATE "Link"
-    SET "downloads" = "downloads" + 1, "lastUsedAt" = ${now}, "lastUsedIp" = ${ip}
-    WHERE "id" = ${jti}
-      AND "revokedAt" IS NULL
-      AND "expiresAt" > ${notExpiredBefore}
-      AND ("maxDownloads" IS NULL OR "downloads" < "maxDownloads")`;
-  if (changed === 1) return;
+  const notExpiredBefore = now.getTime() - env().clockSkewMs;
+  const { changes } = await writeWhenFree((sqlite) =>
+    prepared(sqlite, CONSUME).run(now.getTime(), ip, jti, notExpiredBefore),
+  );
+  if (changes === 1) return;
   // Only a refused use reads the row, to say why.
   throw await whyUnusable(jti, now);
 }
+
+const CONSUME = `
+  UPDATE "Link"
+  SET "downloads" = "downloads" + 1, "lastUsedAt" = ?, "lastUsedIp" = ?
+  WHERE "id" = ?
+    AND "revokedAt" IS NULL
+    AND "expiresAt" > ?
+    AND ("maxDownloads" IS NULL OR "downloads" < "maxDownloads")`;
 
 export type LinkUsage = {
   id: string;

@@ -1,0 +1,51 @@
+// A better-sqlite3 connection for the download hot path's writes (one-time link uses, batched
+// download records). Prisma's query layer costs far more than these statements (see README,
+// Performance). The connection never waits inside SQLite (busy_timeout 0): when another
+// connection holds the write lock, the write is retried a moment later from the event loop, so
+// a synchronous wait can never block the process, not even on a transaction of its own Prisma
+// connection.
+import Database from 'better-sqlite3';
+import { env } from '../env';
+import { databaseFilePath } from '../env/paths';
+
+const globalForWriter = globalThis as unknown as { fileserverWriter?: Database.Database };
+const GIVE_UP_AFTER_MS = 10_000; // like the Prisma connection's busy timeout
+
+function writer(): Database.Database {
+  if (!globalForWriter.fileserverWriter) {
+    const connection = new Database(databaseFilePath(env().databaseUrl), { fileMustExist: true, timeout: 0 });
+    connection.pragma('busy_timeout = 0');
+    globalForWriter.fileserverWriter = connection;
+  }
+  return globalForWriter.fileserverWriter;
+}
+
+/** Runs `write` (synchronous statements) and retries it while the database is busy. */
+export async function writeWhenFree<T>(write: (db: Database.Database) => T): Promise<T> {
+  const deadline = Date.now() + GIVE_UP_AFTER_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return write(writer());
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1 + attempt * 2, 25)));
+    }
+  }
+}
+
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** A statement prepared once per connection. */
+export function prepared(connection: Database.Database, sql: string): Database.Statement {
+  let cache = statements.get(connection);
+  if (!cache) statements.set(connection, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = connection.prepare(sql)));
+  return statement;
+}
+
+export function closeHotWriter(): void {
+  globalForWriter.fileserverWriter?.close();
+  globalForWriter.fileserverWriter = undefined;
+}
