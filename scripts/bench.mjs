@@ -266,7 +266,7 @@ async function main() {
     if (wants('a')) {
       for (const c of rotate(smallContenders, round)) {
         const { result, peakRss } = await withRssSampling(c.pids, () => hammer({ url: c.url, connections: 64, duration: config.duration }));
-        if (result.non2xx || result.errors) throw new Error(`(a) ${c.label}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+        if (result.non2xx || result.errors) throw new Error(`(a) ${c.label}: ${result.non2xx} non-2xx answers ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
         record('a', c.id, c.label, round, { rps: result.rps, p50: result.p50, p99: result.p99, peakRss });
         log(`  (a) ${c.label}: ${n(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
       }
@@ -281,7 +281,7 @@ async function main() {
     }
     if (wants('c')) {
       const uploaders = [
-        { id: 'ours', label: 'fileserver POST /api/v1/files (front proxy -> Next)', url: `${base}/api/v1/files` },
+        { id: 'ours', label: 'fileserver POST /api/v1/files (front server)', url: `${base}/api/v1/files` },
         { id: 'next', label: 'POST /api/v1/files on the Next port direct', url: `${nextBase}/api/v1/files` },
         { id: 'floor', label: 'bare Node floor (busboy + write + fsync)', url: `${floorBase}/upload`, pids: () => [floor.pid] },
         ...(candidate ? [{ id: 'candidate', label: 'candidate POST /api/v1/files', url: `${candidate.base}/api/v1/files`, pids: candidate.pids }] : []),
@@ -341,7 +341,7 @@ async function main() {
       }
       for (const l of rotate(lists, round)) {
         const result = await hammer({ url: l.url, headers: l.headers, connections: 1, duration: config.listDuration });
-        if (result.non2xx || result.errors) throw new Error(`(e) ${l.label}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+        if (result.non2xx || result.errors) throw new Error(`(e) ${l.label}: ${result.non2xx} non-2xx answers ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
         record('e', l.id, l.label, round, { p50: result.p50, p99: result.p99, rps: result.rps });
         log(`  (e) ${l.label}: p50 ${result.p50} ms, p99 ${result.p99} ms`);
       }

@@ -20,6 +20,8 @@ export async function hammer({ url, connections = 64, duration = 10, headers = {
     requests: ok,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    /** e.g. { 200: 5012, 500: 1 }: what the non-2xx answers were. */
+    statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count])),
   };
 }
 
