@@ -52,6 +52,10 @@ test('the audit log shows, filters and exports what the admin did', async ({ pla
   expect(upload.status()).toBe(201);
   const fileId: string = (await upload.json()).id;
   expect((await page.request.get(`/${fileId}`)).status()).toBe(200);
+  // Downloads are recorded in batches (every 100 ms): let this one land before what follows.
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/v1/logs?action=download&fileId=${fileId}`)).json()).items.length)
+    .toBe(1);
   const stranger = await playwright.request.newContext({ baseURL: server.baseURL });
   const { csrfToken } = await (await stranger.get('/api/auth/csrf')).json();
   await stranger.post('/api/auth/callback/credentials', { form: { username: 'admin', password: 'not-the-password', csrfToken, json: 'true' } });

@@ -37,6 +37,11 @@ beforeAll(async () => {
   fileId = (await upload.json()).id;
   const download = await fetch(`${server.baseURL}/${fileId}`, { headers: { Cookie: cookie } });
   expect(await download.text()).toBe('quarterly numbers\n');
+  // Downloads are recorded in batches (every 100 ms): wait until this one is stored.
+  for (let waited = 0; (await items('?action=download')).items.length === 0; waited += 50) {
+    if (waited > 5000) throw new Error('the download was not recorded');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }, 120_000);
 
 afterAll(async () => {
