@@ -12,15 +12,13 @@ import { env } from '../env';
 import { formatSize } from '../env/units';
 import { AppError, errorBody, toAppError } from '../errors';
 import { getFileByName, storeFileFromPath } from '../files';
-import { cleanUpExpiredUploads, createUploadStore } from './upload-store';
+import { createUploadStore } from './upload-store';
 import { parseUploadMetadata } from './upload-metadata';
 
 export const UPLOAD_PATH = '/api/uploads';
 
 /** Response header of the request that completed an upload: the stored file's id. */
 export const FILE_ID_HEADER = 'X-File-Id';
-
-const CLEANUP_EVERY_MS = 60 * 60_000;
 
 export type UploadServer = {
   server: Server;
@@ -93,26 +91,21 @@ async function discardUpload(store: FileStore, id: string): Promise<void> {
   }
 }
 
-type Cached = { key: string; value: UploadServer; timer: NodeJS.Timeout };
+type Cached = { key: string; value: UploadServer };
 const globalForUploads = globalThis as typeof globalThis & { __fileserverUploads?: Cached };
 
 /**
  * The process's tus server (one per configuration, shared by every route bundle through
- * globalThis so that its upload locks are really shared). Starting it also starts an hourly,
- * unref'd removal of abandoned partial uploads.
+ * globalThis so that its upload locks are really shared). Abandoned partial uploads are
+ * removed by the front server's scheduler (lib/server/main.ts), not here.
  */
 export function uploadServer(): UploadServer {
   const { storageDir, maxUploadSize, uploadExpiryMs } = env();
   const key = JSON.stringify([storageDir, maxUploadSize, uploadExpiryMs]);
   const cached = globalForUploads.__fileserverUploads;
   if (cached?.key === key) return cached.value;
-  if (cached) clearInterval(cached.timer);
   const value = createUploadServer();
-  const timer = setInterval(() => {
-    cleanUpExpiredUploads(value.store).catch((error) => console.error('[uploads] cleanup failed:', error));
-  }, CLEANUP_EVERY_MS);
-  timer.unref();
-  globalForUploads.__fileserverUploads = { key, value, timer };
+  globalForUploads.__fileserverUploads = { key, value };
   return value;
 }
 
