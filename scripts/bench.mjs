@@ -61,7 +61,7 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv.slice(2));
-// transfers: big downloads per contender and round (one takes a second or two: a single one is
+// transfers: big downloads and uploads per contender and round (one takes a second or two: a single one is
 // at the mercy of whatever else the machine is doing).
 const FULL = { rounds: 3, warmup: 3, duration: 10, bigSize: 1024 * MIB, transfers: 3, listRows: 100_000, oneTime: 2000, listDuration: 5 };
 const SHORT = { rounds: 1, warmup: 1, duration: 2, bigSize: 64 * MIB, transfers: 1, listRows: 10_000, oneTime: 300, listDuration: 2 };
@@ -250,12 +250,31 @@ async function main() {
     if (response.status !== 200 || body.length !== SMALL_SIZE) throw new Error(`${c.label}: ${response.status}, ${body.length} bytes`);
   }
 
+  const uploaders = [
+    { id: 'ours', label: 'fileserver POST /api/v1/files (front server)', url: `${base}/api/v1/files` },
+    { id: 'next', label: 'POST /api/v1/files on the Next port direct', url: `${nextBase}/api/v1/files` },
+    { id: 'floor', label: 'bare Node floor (busboy + write + fsync)', url: `${floorBase}/upload`, pids: () => [floor.pid] },
+    ...(candidate ? [{ id: 'candidate', label: 'candidate POST /api/v1/files', url: `${candidate.base}/api/v1/files`, pids: candidate.pids }] : []),
+    { id: 'disk', label: 'plain write + fsync, same file system', url: null },
+  ];
+  /** One measured-size upload; the file is deleted again (the floor removes its own). */
+  const uploadOnce = async (u, tag) => {
+    const result = await upload({ url: u.url, size: config.bigSize, name: `bench-upload-${u.id}-${tag}.bin`, headers: auth });
+    if (u.id !== 'floor') {
+      const removed = await fetch(`${base}/api/v1/files/${encodeURIComponent(result.body.id)}`, { method: 'DELETE', headers: auth });
+      if (removed.status !== 204) throw new Error(`DELETE of the uploaded file answered ${removed.status}`);
+    }
+    return result;
+  };
+
   // Warm-up: JIT, page cache, connection pools. Not recorded.
   if (wants('a')) {
     log(`warm-up: ${config.warmup}s per contender`);
     for (const c of rotate(smallContenders, 0)) await hammer({ url: c.url, duration: config.warmup });
   }
   if (wants('b')) for (const c of rotate(bigContenders, 0)) await download(c.url, config.bigSize);
+  // Measured: the first upload into a fresh server process ran at a third of the later ones.
+  if (wants('c')) for (const u of rotate(uploaders, 0).filter((u) => u.url)) await uploadOnce(u, 'warm-up');
 
   // Profile the rounds only. Node processes only: SIGUSR2 would end anything else.
   const profiled = [...ourPids(), ...(candidate?.pids() ?? [])].filter(isNodeProcess);
@@ -280,29 +299,19 @@ async function main() {
       }
     }
     if (wants('c')) {
-      const uploaders = [
-        { id: 'ours', label: 'fileserver POST /api/v1/files (front server)', url: `${base}/api/v1/files` },
-        { id: 'next', label: 'POST /api/v1/files on the Next port direct', url: `${nextBase}/api/v1/files` },
-        { id: 'floor', label: 'bare Node floor (busboy + write + fsync)', url: `${floorBase}/upload`, pids: () => [floor.pid] },
-        ...(candidate ? [{ id: 'candidate', label: 'candidate POST /api/v1/files', url: `${candidate.base}/api/v1/files`, pids: candidate.pids }] : []),
-        { id: 'disk', label: 'plain write + fsync, same file system', url: null },
-      ];
-      for (const u of rotate(uploaders, round)) {
+      // Several uploads per round, interleaved like (b): one upload depends on the disk's mood
+      // (writeback, the host's other I/O) more than on the code path, so medians need samples.
+      const order = Array.from({ length: config.transfers }, (_, t) => rotate(uploaders, round + t)).flat();
+      for (const [i, u] of order.entries()) {
         if (!u.url) {
-          const result = await plainWrite(path.join(dataDir, `plain-write-${round}.bin`), config.bigSize);
+          const result = await plainWrite(path.join(dataDir, `plain-write-${round}-${i}.bin`), config.bigSize);
           record('c', u.id, u.label, round, { mbps: result.mbps });
           log(`  (c) ${u.label}: ${n(result.mbps)} MB/s`);
           continue;
         }
-        const name = `bench-upload-${u.id}-${round}.bin`;
-        const { result, growth, peakRss } = await withRssSampling(u.pids ?? ourPids, () =>
-          upload({ url: u.url, size: config.bigSize, name, headers: auth }),
-        );
+        const { result, growth, peakRss } = await withRssSampling(u.pids ?? ourPids, () => uploadOnce(u, `${round}-${i}`));
         record('c', u.id, u.label, round, { mbps: result.mbps, rssGrowth: growth, peakRss });
         log(`  (c) ${u.label}: ${n(result.mbps)} MB/s, RSS +${mib(growth)} (peak ${mib(peakRss)})`);
-        if (u.id === 'floor') continue;
-        const removed = await fetch(`${base}/api/v1/files/${encodeURIComponent(result.body.id)}`, { method: 'DELETE', headers: auth });
-        if (removed.status !== 204) throw new Error(`DELETE of the uploaded file answered ${removed.status}`);
       }
     }
     const consumers = [{ id: 'ours', label: 'fileserver, one-time links (64 concurrent)', base }];
