@@ -114,6 +114,12 @@ function sendFileRange(res: ServerResponse, fd: number, start: number, length: n
     if (!reading) fs.close(fd, ignore);
     done(failure ?? error ?? undefined, sent);
   });
+  // Plans never ask for an empty range (an empty file has no byte range), but an empty one must
+  // still end the response rather than leave it open.
+  if (length <= 0) {
+    res.end();
+    return;
+  }
 
   const fail = (error: Error) => {
     failure ??= error;
