@@ -36,7 +36,11 @@ export default defineConfig({
   },
   projects: [
     { name: 'setup', testMatch: /auth\.setup\.ts/ },
-    { name: 'chromium', use: { ...devices['Desktop Chrome'], storageState: 'test-results/.auth/admin.json' }, dependencies: ['setup'] },
+    {
+      name: 'chromium',
+      use: { ...devices['Desktop Chrome'], storageState: 'test-results/.auth/admin.json' },
+      dependencies: ['setup'],
+    },
   ],
   webServer: {
     command: 'node dist/server.mjs',

@@ -72,11 +72,15 @@ const ms = (us) => `${(us / 1000).toFixed(0)} ms`;
 const pct = (us) => `${((us / busy) * 100).toFixed(1)}%`;
 byPackage.delete('(idle)');
 byFunction.delete('(idle)');
-console.log(`${path.basename(file)}: ${ms(total)} sampled, ${ms(busy)} busy (${((busy / total) * 100).toFixed(1)}%); shares below are of the busy time\n`);
+console.log(
+  `${path.basename(file)}: ${ms(total)} sampled, ${ms(busy)} busy (${((busy / total) * 100).toFixed(1)}%); shares below are of the busy time\n`,
+);
 console.log('Self time by package:');
-for (const [pkg, time] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${pct(time).padStart(6)}  ${ms(time).padStart(9)}  ${pkg}`);
+for (const [pkg, time] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 20))
+  console.log(`  ${pct(time).padStart(6)}  ${ms(time).padStart(9)}  ${pkg}`);
 console.log(`\nTop ${top} functions by self time:`);
-for (const [name, time] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(time).padStart(6)}  ${ms(time).padStart(9)}  ${name}`);
+for (const [name, time] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`  ${pct(time).padStart(6)}  ${ms(time).padStart(9)}  ${name}`);
 
 if (match) {
   // Inclusive time: a sample counts once for every matching function on its stack.
@@ -91,5 +95,6 @@ if (match) {
     }
   }
   console.log(`\nInclusive time of functions matching "${match}":`);
-  for (const [name, time] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(time).padStart(6)}  ${ms(time).padStart(9)}  ${name}`);
+  for (const [name, time] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`  ${pct(time).padStart(6)}  ${ms(time).padStart(9)}  ${name}`);
 }

@@ -18,7 +18,9 @@ const secret = new TextEncoder().encode(process.env.FLOOR_SECRET ?? '');
 if (secret.length < 32) throw new Error('FLOOR_SECRET must be at least 32 bytes');
 // Imported once, like the server's key ring: given the raw bytes, jose would import them on
 // every verification.
-const key = await crypto.webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+const key = await crypto.webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, [
+  'verify',
+]);
 
 const server = http.createServer(async (req, res) => {
   if (req.method === 'POST' && req.url === '/upload') return receiveUpload(req, res);
@@ -46,7 +48,8 @@ const server = http.createServer(async (req, res) => {
 });
 function receiveUpload(req, res) {
   const fail = (error) => {
-    if (!res.headersSent) res.writeHead(400, { 'Content-Type': 'text/plain', Connection: 'close' }).end(`${error.message}\n`);
+    if (!res.headersSent)
+      res.writeHead(400, { 'Content-Type': 'text/plain', Connection: 'close' }).end(`${error.message}\n`);
   };
   let parser;
   try {

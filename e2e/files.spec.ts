@@ -19,7 +19,12 @@ let context: BrowserContext;
 let page: Page;
 
 test.beforeAll(async ({ browser }) => {
-  server = await startServer({ UPLOAD_CHUNK_SIZE: '1MiB', MAX_UPLOAD_SIZE: '20MiB', ADMIN_USERNAME: username, ADMIN_PASSWORD: password });
+  server = await startServer({
+    UPLOAD_CHUNK_SIZE: '1MiB',
+    MAX_UPLOAD_SIZE: '20MiB',
+    ADMIN_USERNAME: username,
+    ADMIN_PASSWORD: password,
+  });
   context = await browser.newContext({ baseURL: server.baseURL, viewport: { width: 1280, height: 800 } });
   await signInViaApi(context.request, username, password);
   page = await context.newPage();
@@ -35,11 +40,15 @@ test.afterAll(async () => {
 type FileSpec = { name: string; text?: string; type?: string };
 
 /** Drops files on the page the way a browser does: dragenter, dragover, drop with a DataTransfer. */
-async function dropFiles(files: FileSpec[] | JSHandle<DataTransfer>, { showOverlay }: { showOverlay?: (page: Page) => Promise<unknown> } = {}) {
+async function dropFiles(
+  files: FileSpec[] | JSHandle<DataTransfer>,
+  { showOverlay }: { showOverlay?: (page: Page) => Promise<unknown> } = {},
+) {
   const dataTransfer = Array.isArray(files)
     ? await page.evaluateHandle((specs) => {
         const transfer = new DataTransfer();
-        for (const spec of specs) transfer.items.add(new File([spec.text ?? ''], spec.name, { type: spec.type ?? 'text/plain' }));
+        for (const spec of specs)
+          transfer.items.add(new File([spec.text ?? ''], spec.name, { type: spec.type ?? 'text/plain' }));
         return transfer;
       }, files)
     : files;
@@ -279,7 +288,9 @@ test('an upload continues after a dropped connection (Retry) and after a page re
   const row = uploadRow(BIG.name);
 
   // Three chunks arrive, then the connection drops; tus-js-client retries, then the row says so.
-  await expect(row.getByTestId('upload-detail')).toContainText(/3\.0 MiB of 12 MiB · Connection lost, trying again \(\d of 4\)/);
+  await expect(row.getByTestId('upload-detail')).toContainText(
+    /3\.0 MiB of 12 MiB · Connection lost, trying again \(\d of 4\)/,
+  );
   await expect(row).toHaveAttribute('data-status', 'failed', { timeout: 30_000 });
   await expect(row.getByTestId('upload-detail')).toContainText('Network error');
   await expect(row).toContainText('Interrupted at 25%');
@@ -294,7 +305,9 @@ test('an upload continues after a dropped connection (Retry) and after a page re
   allowed = 3;
   await row.getByRole('button', { name: 'Retry' }).click();
   await expect(row).toHaveAttribute('data-status', 'uploading');
-  await expect(row.getByTestId('upload-detail')).toContainText(/Resumed · [\d.]+ MiB of 12 MiB · [\d.]+ [KM]iB\/s · \d+ s left/);
+  await expect(row.getByTestId('upload-detail')).toContainText(
+    /Resumed · [\d.]+ MiB of 12 MiB · [\d.]+ [KM]iB\/s · \d+ s left/,
+  );
   await page.screenshot({ path: 'test-results/screens/files-uploading.png', fullPage: true });
   await expect.poll(() => dropped.includes(6 * MiB)).toBe(true);
   expect(passed).toEqual([3, 4, 5].map((n) => n * MiB));
@@ -320,7 +333,12 @@ test('an upload continues after a dropped connection (Retry) and after a page re
   const download = await context.request.get(`/${id}`);
   expect(download.status()).toBe(200);
   expect(download.headers()['content-length']).toBe(String(BIG.size));
-  expect(crypto.createHash('sha256').update(await download.body()).digest('hex')).toBe(expected);
+  expect(
+    crypto
+      .createHash('sha256')
+      .update(await download.body())
+      .digest('hex'),
+  ).toBe(expected);
   await page.screenshot({ path: 'test-results/screens/files-list.png', fullPage: true });
 
   // Finished uploads are forgotten: after a reload nothing is offered for resuming.

@@ -49,7 +49,11 @@ test.beforeAll(async ({ request }) => {
   fileId = (await upload.json()).id;
 });
 
-test('a one-time link made in the share dialog downloads once in a fresh browser, then says it was used', async ({ page, browser, context }) => {
+test('a one-time link made in the share dialog downloads once in a fresh browser, then says it was used', async ({
+  page,
+  browser,
+  context,
+}) => {
   const dialog = await openShareDialog(page);
   // Opening focuses the dialog's first choice; the UI says links are tracked and revocable.
   await expect(dialog.getByRole('radio', { name: '1 day' })).toBeFocused();
@@ -89,9 +93,12 @@ test('a one-time link made in the share dialog downloads once in a fresh browser
   await expect(recipient.getByText('This link works once.')).toBeVisible();
   await recipient.screenshot({ path: 'test-results/screens/link-landing.png' });
 
-  const [download] = await Promise.all([recipient.waitForEvent('download'), recipient.getByRole('button', { name: 'Download' }).click()]);
+  const [download] = await Promise.all([
+    recipient.waitForEvent('download'),
+    recipient.getByRole('button', { name: 'Download' }).click(),
+  ]);
   expect(download.suggestedFilename()).toBe(fileName);
-  expect(await fs.readFile((await download.path())!, 'utf8')).toBe(content);
+  expect(await fs.readFile(await download.path(), 'utf8')).toBe(content);
 
   const again = await recipient.goto(url);
   expect(again?.status()).toBe(410);

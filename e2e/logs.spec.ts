@@ -21,7 +21,11 @@ let page: Page;
 test.beforeAll(async ({ browser }) => {
   server = await startServer({ ADMIN_USERNAME: username, ADMIN_PASSWORD: password });
   // Half-hour offset, no daylight saving: a time typed here is 5:30 ahead of UTC all year.
-  context = await browser.newContext({ baseURL: server.baseURL, timezoneId: 'Asia/Kolkata', viewport: { width: 1280, height: 900 } });
+  context = await browser.newContext({
+    baseURL: server.baseURL,
+    timezoneId: 'Asia/Kolkata',
+    viewport: { width: 1280, height: 900 },
+  });
   await signInViaApi(context.request, username, password);
   page = await context.newPage();
 });
@@ -54,11 +58,15 @@ test('the audit log shows, filters and exports what the admin did', async ({ pla
   expect((await page.request.get(`/${fileId}`)).status()).toBe(200);
   // Downloads are recorded in batches (every 100 ms): let this one land before what follows.
   await expect
-    .poll(async () => (await (await page.request.get(`/api/v1/logs?action=download&fileId=${fileId}`)).json()).items.length)
+    .poll(
+      async () => (await (await page.request.get(`/api/v1/logs?action=download&fileId=${fileId}`)).json()).items.length,
+    )
     .toBe(1);
   const stranger = await playwright.request.newContext({ baseURL: server.baseURL });
   const { csrfToken } = await (await stranger.get('/api/auth/csrf')).json();
-  await stranger.post('/api/auth/callback/credentials', { form: { username: 'admin', password: 'not-the-password', csrfToken, json: 'true' } });
+  await stranger.post('/api/auth/callback/credentials', {
+    form: { username: 'admin', password: 'not-the-password', csrfToken, json: 'true' },
+  });
   await stranger.dispose();
 
   // Everything is there, newest first, with the admin's name and the loopback IP.
@@ -87,13 +95,20 @@ test('the audit log shows, filters and exports what the admin did', async ({ pla
   await expect(page.getByLabel('User', { exact: true })).toHaveValue('admin');
 
   // Export CSV downloads the filtered view.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Export CSV/ }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: /Export CSV/ }).click(),
+  ]);
   expect(download.suggestedFilename()).toMatch(/^audit-log-\d{4}-\d\d-\d\d\.csv$/);
-  const csv = fs.readFileSync((await download.path())!, 'utf8');
+  const csv = fs.readFileSync(await download.path(), 'utf8');
   const lines = csv.split('\r\n');
   expect(lines[0]).toBe('timestamp,action,user,ip,file_id,info,anonymized');
   const line = lines.find((l) => l.includes(tokenName));
-  expect(line).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z,token_create,admin,127\\.0\\.0\\.1,,"name: ${tokenName}, id: [^"]+",false$`));
+  expect(line).toMatch(
+    new RegExp(
+      `^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z,token_create,admin,127\\.0\\.0\\.1,,"name: ${tokenName}, id: [^"]+",false$`,
+    ),
+  );
   expect(lines.slice(1, -1).every((l) => l.split(',')[1] === 'token_create')).toBe(true);
   expect(csv).not.toContain(token);
 
@@ -105,7 +120,9 @@ test('the audit log shows, filters and exports what the admin did', async ({ pla
   await expect(page).toHaveURL(/since=2020-01-01T00%3A00%3A00\.000Z&until=2020-01-02T00%3A00%3A00\.000Z/);
   await expect(page.getByText('No entries match these filters.')).toBeVisible();
   await expect(page.getByLabel('From')).toHaveValue('2020-01-01T05:30');
-  await expect(page.getByText('Times are in Asia/Calcutta').or(page.getByText('Times are in Asia/Kolkata'))).toBeVisible();
+  await expect(
+    page.getByText('Times are in Asia/Calcutta').or(page.getByText('Times are in Asia/Kolkata')),
+  ).toBeVisible();
 
   // The screenshot: the whole log, a page of varied entries.
   await page.goto('/admin/logs');

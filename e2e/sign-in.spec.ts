@@ -46,7 +46,9 @@ test.describe('signed out', () => {
     }
     await page.getByLabel('Password').fill('guess-final');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.locator('main').getByRole('alert')).toContainText('Too many failed sign-ins. Try again in 15 minutes.');
+    await expect(page.locator('main').getByRole('alert')).toContainText(
+      'Too many failed sign-ins. Try again in 15 minutes.',
+    );
 
     const { csrfToken } = await (await request.get('/api/auth/csrf')).json();
     const refused = await request.post('/api/auth/callback/credentials', {

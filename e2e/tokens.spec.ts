@@ -1,6 +1,10 @@
 import { expect, test } from '@playwright/test';
 
-test('an API token is created in the UI, works once shown, and stops working when revoked', async ({ page, playwright, baseURL }) => {
+test('an API token is created in the UI, works once shown, and stops working when revoked', async ({
+  page,
+  playwright,
+  baseURL,
+}) => {
   await page.goto('/admin/tokens');
   await page.getByLabel('Name').fill('e2e-portal');
   await page.getByRole('button', { name: 'Create token' }).click();

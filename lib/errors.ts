@@ -45,7 +45,8 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const code = (error as { code?: string } | null)?.code;
   if (code === 'P2025') return new AppError('not_found', 'Not found.');
-  if (code === 'ENOSPC') return new AppError('insufficient_storage', 'The server has no disk space left for this file.');
+  if (code === 'ENOSPC')
+    return new AppError('insufficient_storage', 'The server has no disk space left for this file.');
   if ((error as { name?: string } | null)?.name === 'ZodError') {
     const issues = (error as { issues: { path: PropertyKey[]; message: string }[] }).issues;
     return new AppError(

@@ -31,14 +31,31 @@ import {
   startProcess,
   withRssSampling,
 } from '../bench/lib/processes.mjs';
-import { formatNumber as n, formatRatio, loadAverage, machineInfo, medians, mib, ratio, table } from '../bench/lib/report.mjs';
+import {
+  formatNumber as n,
+  formatRatio,
+  loadAverage,
+  machineInfo,
+  medians,
+  mib,
+  ratio,
+  table,
+} from '../bench/lib/report.mjs';
 import { addStoredFile, seedListedFiles } from '../bench/lib/seed.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = (message) => console.log(`[bench] ${message}`);
 
 function parseArgs(argv) {
-  const args = { short: false, rounds: null, only: null, contenders: null, build: true, profile: false, out: path.join(root, 'bench', 'results.json') };
+  const args = {
+    short: false,
+    rounds: null,
+    only: null,
+    contenders: null,
+    build: true,
+    profile: false,
+    out: path.join(root, 'bench', 'results.json'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--short') args.short = true;
@@ -53,7 +70,14 @@ function parseArgs(argv) {
     else if (arg === '--profile') args.profile = true;
     else if (arg === '--out') args.out = path.resolve(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 8).join('\n').replace(/^\/\/ ?/gm, ''));
+      console.log(
+        fs
+          .readFileSync(fileURLToPath(import.meta.url), 'utf8')
+          .split('\n')
+          .slice(1, 8)
+          .join('\n')
+          .replace(/^\/\/ ?/gm, ''),
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (see --help)`);
   }
@@ -63,8 +87,26 @@ function parseArgs(argv) {
 const args = parseArgs(process.argv.slice(2));
 // transfers: big downloads and uploads per contender and round (one takes a second or two: a single one is
 // at the mercy of whatever else the machine is doing).
-const FULL = { rounds: 3, warmup: 3, duration: 10, bigSize: 1024 * MIB, transfers: 3, listRows: 100_000, oneTime: 2000, listDuration: 5 };
-const SHORT = { rounds: 1, warmup: 1, duration: 2, bigSize: 64 * MIB, transfers: 1, listRows: 10_000, oneTime: 300, listDuration: 2 };
+const FULL = {
+  rounds: 3,
+  warmup: 3,
+  duration: 10,
+  bigSize: 1024 * MIB,
+  transfers: 3,
+  listRows: 100_000,
+  oneTime: 2000,
+  listDuration: 5,
+};
+const SHORT = {
+  rounds: 1,
+  warmup: 1,
+  duration: 2,
+  bigSize: 64 * MIB,
+  transfers: 1,
+  listRows: 10_000,
+  oneTime: 300,
+  listDuration: 2,
+};
 const config = { ...(args.short ? SHORT : FULL) };
 for (const name of ['rounds', 'duration', 'bigSize', 'oneTime']) if (args[name]) config[name] = args[name];
 const wants = (scenario) => !args.only || args.only.has(scenario);
@@ -72,7 +114,8 @@ const wants = (scenario) => !args.only || args.only.has(scenario);
 const SMALL_SIZE = 4096;
 const measurements = [];
 const notes = [];
-const record = (scenario, contender, label, round, metrics) => measurements.push({ scenario, contender, label, round, metrics });
+const record = (scenario, contender, label, round, metrics) =>
+  measurements.push({ scenario, contender, label, round, metrics });
 
 /** The contenders in a different order each round, so drift (other load, heat) spreads evenly. */
 const rotate = (all, round) => {
@@ -106,7 +149,12 @@ async function main() {
   const dbFile = path.join(dataDir, 'fileserver.db');
   fs.mkdirSync(dataDir, { recursive: true });
 
-  const [port, nextPort, floorPort, nginxPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [port, nextPort, floorPort, nginxPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const base = `http://127.0.0.1:${port}`;
   const nextBase = `http://127.0.0.1:${nextPort}`;
   const adminPassword = `bench-${Math.random().toString(36).slice(2)}-Pw9!`;
@@ -184,7 +232,9 @@ async function main() {
   const floorUploads = path.join(dataDir, 'floor-uploads');
   fs.mkdirSync(floorUploads);
   const floorSecret = new TextEncoder().encode(`floor-${Math.random().toString(36)}-${'x'.repeat(32)}`);
-  const floorArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=floor.cpuprofile'] : [];
+  const floorArgs = profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=floor.cpuprofile']
+    : [];
   const floor = startProcess('floor', process.execPath, [...floorArgs, path.join(root, 'bench', 'floor-server.mjs')], {
     cores: serverCores,
     cwd: root,
@@ -199,12 +249,22 @@ async function main() {
   await floor.waitFor('floor ready');
   const floorBase = `http://127.0.0.1:${floorPort}`;
   const floorToken = (id) =>
-    new SignJWT({ sub: id }).setProtectedHeader({ alg: 'HS256', kid: 'floor' }).setIssuedAt().setExpirationTime('2h').sign(floorSecret);
+    new SignJWT({ sub: id })
+      .setProtectedHeader({ alg: 'HS256', kid: 'floor' })
+      .setIssuedAt()
+      .setExpirationTime('2h')
+      .sign(floorSecret);
 
   const nginxBinary = findNginx();
   let nginx = null;
   if (nginxBinary) {
-    nginx = await startNginx({ binary: nginxBinary, prefix: makeTempDir('fileserver-bench-nginx-'), port: nginxPort, filesDir: storageDir, cores: serverCores });
+    nginx = await startNginx({
+      binary: nginxBinary,
+      prefix: makeTempDir('fileserver-bench-nginx-'),
+      port: nginxPort,
+      filesDir: storageDir,
+      cores: serverCores,
+    });
     log(`nginx (${nginxVersion(nginxBinary) ?? nginxBinary}) on ${nginx.url}`);
   } else {
     log('nginx is not installed: its rows and ratios are skipped');
@@ -223,45 +283,113 @@ async function main() {
 
   const downloadContenders = (file, trackedLink, untrackedLink, token) => [
     { id: 'ours', label: 'fileserver, share link (untracked)', url: base + pathOf(untrackedLink), pids: ourPids },
-    ...(trackedLink ? [{ id: 'ours-tracked', label: 'fileserver, share link (tracked, the default)', url: base + pathOf(trackedLink), pids: ourPids }] : []),
-    ...(candidate
+    ...(trackedLink
       ? [
-          { id: 'candidate', label: 'candidate, share link (untracked)', url: candidate.base + pathOf(untrackedLink), pids: candidate.pids },
-          ...(trackedLink ? [{ id: 'candidate-tracked', label: 'candidate, share link (tracked)', url: candidate.base + pathOf(trackedLink), pids: candidate.pids }] : []),
+          {
+            id: 'ours-tracked',
+            label: 'fileserver, share link (tracked, the default)',
+            url: base + pathOf(trackedLink),
+            pids: ourPids,
+          },
         ]
       : []),
-    { id: 'next', label: 'Next route handler (Next port direct)', url: nextBase + pathOf(untrackedLink), pids: ourPids },
-    { id: 'floor', label: 'bare Node floor (jose + fs stream)', url: `${floorBase}/${file.id}?t=${token}`, pids: () => [floor.pid] },
+    ...(candidate
+      ? [
+          {
+            id: 'candidate',
+            label: 'candidate, share link (untracked)',
+            url: candidate.base + pathOf(untrackedLink),
+            pids: candidate.pids,
+          },
+          ...(trackedLink
+            ? [
+                {
+                  id: 'candidate-tracked',
+                  label: 'candidate, share link (tracked)',
+                  url: candidate.base + pathOf(trackedLink),
+                  pids: candidate.pids,
+                },
+              ]
+            : []),
+        ]
+      : []),
+    {
+      id: 'next',
+      label: 'Next route handler (Next port direct)',
+      url: nextBase + pathOf(untrackedLink),
+      pids: ourPids,
+    },
+    {
+      id: 'floor',
+      label: 'bare Node floor (jose + fs stream)',
+      url: `${floorBase}/${file.id}?t=${token}`,
+      pids: () => [floor.pid],
+    },
     ...(nginx
       ? [
-          { id: 'nginx', label: 'nginx secure_link + sendfile', url: nginx.url + nginx.signedPath(file.id, 3 * 3600), pids: nginx.pids },
-          { id: 'nginx-plain', label: 'nginx plain sendfile (unsigned)', url: `${nginx.url}/plain/${file.id}`, pids: nginx.pids },
+          {
+            id: 'nginx',
+            label: 'nginx secure_link + sendfile',
+            url: nginx.url + nginx.signedPath(file.id, 3 * 3600),
+            pids: nginx.pids,
+          },
+          {
+            id: 'nginx-plain',
+            label: 'nginx plain sendfile (unsigned)',
+            url: `${nginx.url}/plain/${file.id}`,
+            pids: nginx.pids,
+          },
         ]
       : []),
   ];
   const smallContenders = downloadContenders(small, smallTracked, smallUntracked, await floorToken(small.id));
   const bigUntracked = linkOf(big.id, '--untracked');
-  const bigContenders = downloadContenders(big, bigTracked, bigUntracked, await floorToken(big.id)).filter((c) => !c.id.endsWith('-tracked'));
+  const bigContenders = downloadContenders(big, bigTracked, bigUntracked, await floorToken(big.id)).filter(
+    (c) => !c.id.endsWith('-tracked'),
+  );
 
   // Every contender answers correctly before anything is timed.
   for (const c of smallContenders) {
     const response = await fetch(c.url);
     const body = Buffer.from(await response.arrayBuffer());
-    if (response.status !== 200 || body.length !== SMALL_SIZE) throw new Error(`${c.label}: ${response.status}, ${body.length} bytes`);
+    if (response.status !== 200 || body.length !== SMALL_SIZE)
+      throw new Error(`${c.label}: ${response.status}, ${body.length} bytes`);
   }
 
   const uploaders = [
     { id: 'ours', label: 'fileserver POST /api/v1/files (front server)', url: `${base}/api/v1/files` },
     { id: 'next', label: 'POST /api/v1/files on the Next port direct', url: `${nextBase}/api/v1/files` },
-    { id: 'floor', label: 'bare Node floor (busboy + write + fsync)', url: `${floorBase}/upload`, pids: () => [floor.pid] },
-    ...(candidate ? [{ id: 'candidate', label: 'candidate POST /api/v1/files', url: `${candidate.base}/api/v1/files`, pids: candidate.pids }] : []),
+    {
+      id: 'floor',
+      label: 'bare Node floor (busboy + write + fsync)',
+      url: `${floorBase}/upload`,
+      pids: () => [floor.pid],
+    },
+    ...(candidate
+      ? [
+          {
+            id: 'candidate',
+            label: 'candidate POST /api/v1/files',
+            url: `${candidate.base}/api/v1/files`,
+            pids: candidate.pids,
+          },
+        ]
+      : []),
     { id: 'disk', label: 'plain write + fsync, same file system', url: null },
   ];
   /** One measured-size upload; the file is deleted again (the floor removes its own). */
   const uploadOnce = async (u, tag) => {
-    const result = await upload({ url: u.url, size: config.bigSize, name: `bench-upload-${u.id}-${tag}.bin`, headers: auth });
+    const result = await upload({
+      url: u.url,
+      size: config.bigSize,
+      name: `bench-upload-${u.id}-${tag}.bin`,
+      headers: auth,
+    });
     if (u.id !== 'floor') {
-      const removed = await fetch(`${base}/api/v1/files/${encodeURIComponent(result.body.id)}`, { method: 'DELETE', headers: auth });
+      const removed = await fetch(`${base}/api/v1/files/${encodeURIComponent(result.body.id)}`, {
+        method: 'DELETE',
+        headers: auth,
+      });
       if (removed.status !== 204) throw new Error(`DELETE of the uploaded file answered ${removed.status}`);
     }
     return result;
@@ -284,8 +412,13 @@ async function main() {
     log(`round ${round + 1} of ${config.rounds}`);
     if (wants('a')) {
       for (const c of rotate(smallContenders, round)) {
-        const { result, peakRss } = await withRssSampling(c.pids, () => hammer({ url: c.url, connections: 64, duration: config.duration }));
-        if (result.non2xx || result.errors) throw new Error(`(a) ${c.label}: ${result.non2xx} non-2xx answers ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
+        const { result, peakRss } = await withRssSampling(c.pids, () =>
+          hammer({ url: c.url, connections: 64, duration: config.duration }),
+        );
+        if (result.non2xx || result.errors)
+          throw new Error(
+            `(a) ${c.label}: ${result.non2xx} non-2xx answers ${JSON.stringify(result.statuses)}, ${result.errors} errors`,
+          );
         record('a', c.id, c.label, round, { rps: result.rps, p50: result.p50, p99: result.p99, peakRss });
         log(`  (a) ${c.label}: ${n(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
       }
@@ -294,8 +427,15 @@ async function main() {
       const order = Array.from({ length: config.transfers }, (_, t) => rotate(bigContenders, round + t)).flat();
       for (const c of order) {
         const { result, growth, peakRss } = await withRssSampling(c.pids, () => download(c.url, config.bigSize));
-        record('b', c.id, c.label, round, { mbps: result.mbps, rssGrowth: growth, peakRss, contentLength: result.contentLength !== null });
-        log(`  (b) ${c.label}: ${n(result.mbps)} MB/s, RSS +${mib(growth)}${result.contentLength === null ? ', no Content-Length' : ''}`);
+        record('b', c.id, c.label, round, {
+          mbps: result.mbps,
+          rssGrowth: growth,
+          peakRss,
+          contentLength: result.contentLength !== null,
+        });
+        log(
+          `  (b) ${c.label}: ${n(result.mbps)} MB/s, RSS +${mib(growth)}${result.contentLength === null ? ', no Content-Length' : ''}`,
+        );
       }
     }
     if (wants('c')) {
@@ -309,13 +449,16 @@ async function main() {
           log(`  (c) ${u.label}: ${n(result.mbps)} MB/s`);
           continue;
         }
-        const { result, growth, peakRss } = await withRssSampling(u.pids ?? ourPids, () => uploadOnce(u, `${round}-${i}`));
+        const { result, growth, peakRss } = await withRssSampling(u.pids ?? ourPids, () =>
+          uploadOnce(u, `${round}-${i}`),
+        );
         record('c', u.id, u.label, round, { mbps: result.mbps, rssGrowth: growth, peakRss });
         log(`  (c) ${u.label}: ${n(result.mbps)} MB/s, RSS +${mib(growth)} (peak ${mib(peakRss)})`);
       }
     }
     const consumers = [{ id: 'ours', label: 'fileserver, one-time links (64 concurrent)', base }];
-    if (candidate) consumers.push({ id: 'candidate', label: 'candidate, one-time links (64 concurrent)', base: candidate.base });
+    if (candidate)
+      consumers.push({ id: 'candidate', label: 'candidate, one-time links (64 concurrent)', base: candidate.base });
     for (const consumer of wants('d') ? rotate(consumers, round) : []) {
       seconds = Date.now();
       const made = await mapConcurrent(Array.from({ length: config.oneTime }), 8, async () => {
@@ -324,7 +467,8 @@ async function main() {
           headers: { ...auth, 'Content-Type': 'application/json' },
           body: JSON.stringify({ ttlSeconds: 3600, maxDownloads: 1 }),
         });
-        if (response.status !== 201) throw new Error(`link create answered ${response.status}: ${await response.text()}`);
+        if (response.status !== 201)
+          throw new Error(`link create answered ${response.status}: ${await response.text()}`);
         return (await response.json()).url;
       });
       const madePerSecond = config.oneTime / ((Date.now() - seconds) / 1000);
@@ -333,24 +477,42 @@ async function main() {
       const again = await fetch(urls[0]);
       await again.arrayBuffer();
       if (result.statuses[200] !== urls.length || again.status !== 410) {
-        throw new Error(`(d) ${consumer.label}: ${JSON.stringify(result.statuses)}, a second use answered ${again.status}`);
+        throw new Error(
+          `(d) ${consumer.label}: ${JSON.stringify(result.statuses)}, a second use answered ${again.status}`,
+        );
       }
       record('d', consumer.id, consumer.label, round, { perSecond: result.perSecond, createdPerSecond: madePerSecond });
-      log(`  (d) ${consumer.label}: ${n(config.oneTime)} consumed at ${n(result.perSecond)}/s (made at ${n(madePerSecond)}/s via the API)`);
+      log(
+        `  (d) ${consumer.label}: ${n(config.oneTime)} consumed at ${n(result.perSecond)}/s (made at ${n(madePerSecond)}/s via the API)`,
+      );
     }
     if (wants('e')) {
       const lists = [
-        { id: 'admin', label: 'GET /admin (file list page, session)', url: `${base}/admin`, headers: { Cookie: session } },
+        {
+          id: 'admin',
+          label: 'GET /admin (file list page, session)',
+          url: `${base}/admin`,
+          headers: { Cookie: session },
+        },
         { id: 'api', label: 'GET /api/v1/files?limit=50', url: `${base}/api/v1/files?limit=50`, headers: auth },
-        { id: 'api-search', label: 'GET /api/v1/files?q=seed-00099&limit=50 (search)', url: `${base}/api/v1/files?q=seed-00099&limit=50`, headers: auth },
+        {
+          id: 'api-search',
+          label: 'GET /api/v1/files?q=seed-00099&limit=50 (search)',
+          url: `${base}/api/v1/files?q=seed-00099&limit=50`,
+          headers: auth,
+        },
       ];
       if (round === 0) {
         await checkListAnswers(lists);
-        for (const l of lists) await hammer({ url: l.url, headers: l.headers, connections: 1, duration: config.warmup });
+        for (const l of lists)
+          await hammer({ url: l.url, headers: l.headers, connections: 1, duration: config.warmup });
       }
       for (const l of rotate(lists, round)) {
         const result = await hammer({ url: l.url, headers: l.headers, connections: 1, duration: config.listDuration });
-        if (result.non2xx || result.errors) throw new Error(`(e) ${l.label}: ${result.non2xx} non-2xx answers ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
+        if (result.non2xx || result.errors)
+          throw new Error(
+            `(e) ${l.label}: ${result.non2xx} non-2xx answers ${JSON.stringify(result.statuses)}, ${result.errors} errors`,
+          );
         record('e', l.id, l.label, round, { p50: result.p50, p99: result.p99, rps: result.rps });
         log(`  (e) ${l.label}: p50 ${result.p50} ms, p99 ${result.p99} ms`);
       }
@@ -376,9 +538,17 @@ async function main() {
   const results = {
     date: startedAt.toISOString(),
     mode: args.short ? 'short' : 'full',
-    config: { ...config, smallSize: SMALL_SIZE, pinned: Boolean(serverCores), scenarios: args.only ? [...args.only] : 'all' },
+    config: {
+      ...config,
+      smallSize: SMALL_SIZE,
+      pinned: Boolean(serverCores),
+      scenarios: args.only ? [...args.only] : 'all',
+    },
     machine: { ...machine, loadAverageBefore: loadBefore, loadAverageAfter: loadAverage() },
-    tools: { loadGenerator: 'autocannon 9 (64 connections) and plain Node http clients', nginx: nginxBinary ? nginxVersion(nginxBinary) : null },
+    tools: {
+      loadGenerator: 'autocannon 9 (64 connections) and plain Node http clients',
+      nginx: nginxBinary ? nginxVersion(nginxBinary) : null,
+    },
     durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     medians: summary,
     targets: report.targets,
@@ -387,7 +557,9 @@ async function main() {
   };
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
   fs.writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
-  log(`results: ${path.relative(root, args.out)} (${results.durationSeconds}s, load average ${loadBefore.join(' ')} -> ${results.machine.loadAverageAfter.join(' ')})`);
+  log(
+    `results: ${path.relative(root, args.out)} (${results.durationSeconds}s, load average ${loadBefore.join(' ')} -> ${results.machine.loadAverageAfter.join(' ')})`,
+  );
 
   if (profileDir) {
     await server.stop();
@@ -430,7 +602,8 @@ async function signIn(base, username, password) {
 }
 
 function buildReport(summary) {
-  const get = (scenario, contender) => summary.find((s) => s.scenario === scenario && s.contender === contender)?.metrics ?? null;
+  const get = (scenario, contender) =>
+    summary.find((s) => s.scenario === scenario && s.contender === contender)?.metrics ?? null;
   const lines = [];
   const targets = [];
   const target = (name, value, goal, met, detail) => targets.push({ name, value, goal, met, detail });
@@ -461,8 +634,20 @@ function buildReport(summary) {
       const rps = ratio(m.rps, floorA.rps);
       const p99 = ratio(m.p99, floorA.p99);
       const kind = id === 'ours' ? 'untracked' : 'tracked';
-      target(`4 KiB signed (${kind}) req/s vs floor`, rps, '>= 0.9x', rps >= 0.9, `${n(m.rps)} vs ${n(floorA.rps)} req/s`);
-      target(`4 KiB signed (${kind}) p99 vs floor`, p99, '<= 1.5x', p99 <= 1.5, `${n(m.p99, 1)} vs ${n(floorA.p99, 1)} ms`);
+      target(
+        `4 KiB signed (${kind}) req/s vs floor`,
+        rps,
+        '>= 0.9x',
+        rps >= 0.9,
+        `${n(m.rps)} vs ${n(floorA.rps)} req/s`,
+      );
+      target(
+        `4 KiB signed (${kind}) p99 vs floor`,
+        p99,
+        '<= 1.5x',
+        p99 <= 1.5,
+        `${n(m.p99, 1)} vs ${n(floorA.p99, 1)} ms`,
+      );
     }
   }
 
@@ -488,9 +673,22 @@ function buildReport(summary) {
     const ours = get('b', 'ours');
     if (ours && nginxB) {
       const r = ratio(ours.mbps, nginxB.mbps);
-      target('big download MB/s vs nginx sendfile', r, '>= 0.9x', r >= 0.9, `${n(ours.mbps)} vs ${n(nginxB.mbps)} MB/s`);
+      target(
+        'big download MB/s vs nginx sendfile',
+        r,
+        '>= 0.9x',
+        r >= 0.9,
+        `${n(ours.mbps)} vs ${n(nginxB.mbps)} MB/s`,
+      );
     }
-    if (ours) target('RSS growth during the download', ours.rssGrowth / 2 ** 20, '< 100 MiB', ours.rssGrowth < 100 * 2 ** 20, mib(ours.rssGrowth));
+    if (ours)
+      target(
+        'RSS growth during the download',
+        ours.rssGrowth / 2 ** 20,
+        '< 100 MiB',
+        ours.rssGrowth < 100 * 2 ** 20,
+        mib(ours.rssGrowth),
+      );
   }
 
   const c = summary.filter((s) => s.scenario === 'c');
@@ -500,7 +698,13 @@ function buildReport(summary) {
     lines.push(
       table(
         ['path', 'MB/s', 'RSS growth', 'peak RSS', 'vs plain write'],
-        c.map(({ label, metrics: m }) => [label, n(m.mbps), mib(m.rssGrowth), mib(m.peakRss), formatRatio(ratio(m.mbps, disk?.mbps))]),
+        c.map(({ label, metrics: m }) => [
+          label,
+          n(m.mbps),
+          mib(m.rssGrowth),
+          mib(m.peakRss),
+          formatRatio(ratio(m.mbps, disk?.mbps)),
+        ]),
       ),
     );
     const ours = get('c', 'ours');
@@ -508,7 +712,14 @@ function buildReport(summary) {
       const r = ratio(ours.mbps, disk.mbps);
       target('big upload MB/s vs plain write', r, '>= 0.8x', r >= 0.8, `${n(ours.mbps)} vs ${n(disk.mbps)} MB/s`);
     }
-    if (ours) target('RSS growth during the upload', ours.rssGrowth / 2 ** 20, '< 100 MiB', ours.rssGrowth < 100 * 2 ** 20, mib(ours.rssGrowth));
+    if (ours)
+      target(
+        'RSS growth during the upload',
+        ours.rssGrowth / 2 ** 20,
+        '< 100 MiB',
+        ours.rssGrowth < 100 * 2 ** 20,
+        mib(ours.rssGrowth),
+      );
   }
 
   const dRows = summary.filter((s) => s.scenario === 'd');
@@ -522,15 +733,28 @@ function buildReport(summary) {
       ),
     );
   }
-  if (d) target('one-time links consumed per second', d.perSecond, '>= 2,000/s', d.perSecond >= 2000, `${n(d.perSecond)}/s`);
+  if (d)
+    target('one-time links consumed per second', d.perSecond, '>= 2,000/s', d.perSecond >= 2000, `${n(d.perSecond)}/s`);
 
   const e = summary.filter((s) => s.scenario === 'e');
   if (e.length) {
     lines.push('', `(e) file list at ${n(config.listRows)} files, one connection`);
-    lines.push(table(['request', 'p50 ms', 'p99 ms', 'req/s'], e.map(({ label, metrics: m }) => [label, n(m.p50, 1), n(m.p99, 1), n(m.rps)])));
+    lines.push(
+      table(
+        ['request', 'p50 ms', 'p99 ms', 'req/s'],
+        e.map(({ label, metrics: m }) => [label, n(m.p50, 1), n(m.p99, 1), n(m.rps)]),
+      ),
+    );
     for (const id of ['admin', 'api']) {
       const m = get('e', id);
-      if (m) target(`file list p99 (${id === 'admin' ? 'page' : 'API'})`, m.p99, '< 100 ms', m.p99 < 100, `${n(m.p99, 1)} ms`);
+      if (m)
+        target(
+          `file list p99 (${id === 'admin' ? 'page' : 'API'})`,
+          m.p99,
+          '< 100 ms',
+          m.p99 < 100,
+          `${n(m.p99, 1)} ms`,
+        );
     }
   }
 
@@ -553,10 +777,20 @@ function buildReport(summary) {
   lines.push(
     table(
       ['target', 'goal', 'measured', 'ratio/value', 'met'],
-      targets.map((t) => [t.name, t.goal, t.detail, typeof t.value === 'number' ? t.value.toFixed(2) : '-', t.met ? 'yes' : 'NO']),
+      targets.map((t) => [
+        t.name,
+        t.goal,
+        t.detail,
+        typeof t.value === 'number' ? t.value.toFixed(2) : '-',
+        t.met ? 'yes' : 'NO',
+      ]),
     ),
   );
-  if (args.short) lines.push('', 'Short mode: small sizes and few seconds; the numbers show the benchmark works, not how fast the server is.');
+  if (args.short)
+    lines.push(
+      '',
+      'Short mode: small sizes and few seconds; the numbers show the benchmark works, not how fast the server is.',
+    );
   return { text: lines.join('\n'), targets };
 }
 

@@ -1,21 +1,26 @@
 #!/usr/bin/env node
-// `npm test`: every test. Type check, the production build, unit and integration tests
+// `npm test`: every test. Type check, lint and format check, the production build, unit and integration tests
 // (vitest; some start the built server), then the browser tests (Playwright) against it. Stops at the first failing stage.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 const stages = [
   ['type check', 'npx', ['tsc', '--noEmit']],
+  ['lint and format', 'npm', ['run', '-s', 'lint']],
   // The integration tests start the built server, so the build comes first.
   ['production build', process.execPath, ['scripts/build.mjs']],
   ['unit and integration tests', 'npx', ['vitest', 'run']],
   ['browser tests', 'npx', ['playwright', 'test']],
 ];
 
-const chromium = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && fs.existsSync(p));
+const chromium = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (p) => p && fs.existsSync(p),
+);
 if (!chromium) {
   const own = spawnSync('npx', ['playwright', 'install', '--dry-run', 'chromium'], { encoding: 'utf8' });
-  const hasOwn = /Install location:\s+(\S+)/.test(own.stdout ?? '') && fs.existsSync(/Install location:\s+(\S+)/.exec(own.stdout)[1]);
+  const hasOwn =
+    /Install location:\s+(\S+)/.test(own.stdout ?? '') &&
+    fs.existsSync(/Install location:\s+(\S+)/.exec(own.stdout)[1]);
   if (!hasOwn) {
     console.error(
       'No Chromium for the browser tests. Install one of:\n' +

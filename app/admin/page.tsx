@@ -5,7 +5,15 @@ import { requireAdminPage } from '@/lib/auth/current-admin';
 import { env } from '@/lib/env';
 import { formatDuration, formatSize } from '@/lib/env/units';
 import { isAppError } from '@/lib/errors';
-import { LIST_LIMIT_DEFAULT, fileByNameUrl, listFiles, listFilesQuerySchema, searchParamsToObject, serializeFile, type FileRecord } from '@/lib/files';
+import {
+  LIST_LIMIT_DEFAULT,
+  fileByNameUrl,
+  listFiles,
+  listFilesQuerySchema,
+  searchParamsToObject,
+  serializeFile,
+  type FileRecord,
+} from '@/lib/files';
 import { FileSearch } from './_components/files/file-search';
 import { FileTable, listHref, type FileRow, type ListState } from './_components/files/file-table';
 import { UploadManager } from './_components/files/upload-manager';
@@ -31,8 +39,8 @@ export default async function FilesPage({ searchParams }: { searchParams: Search
       >
         <h1 className="text-2xl font-semibold">Files</h1>
         <p className="mt-1 max-w-2xl text-sm text-slate-600">
-          New files are {config.defaultVisibility}. Public files download by anyone at their short link; private ones only
-          with your session or a share link.
+          New files are {config.defaultVisibility}. Public files download by anyone at their short link; private ones
+          only with your session or a share link.
         </p>
       </UploadManager>
 
@@ -62,14 +70,20 @@ export default async function FilesPage({ searchParams }: { searchParams: Search
           {searching ? (
             <>
               No file name or id matches <strong className="text-slate-900">“{state.q}”</strong>.{' '}
-              <Link href={listHref({ sort: state.sort, order: state.order, limit: state.limit })} className="font-medium text-indigo-700 hover:underline">
+              <Link
+                href={listHref({ sort: state.sort, order: state.order, limit: state.limit })}
+                className="font-medium text-indigo-700 hover:underline"
+              >
                 Clear the search
               </Link>
             </>
           ) : (
             <>
               No more files.{' '}
-              <Link href={listHref({ ...state, cursor: undefined })} className="font-medium text-indigo-700 hover:underline">
+              <Link
+                href={listHref({ ...state, cursor: undefined })}
+                className="font-medium text-indigo-700 hover:underline"
+              >
                 First page
               </Link>
             </>
@@ -82,12 +96,18 @@ export default async function FilesPage({ searchParams }: { searchParams: Search
       {(nextCursor || !firstPage) && (
         <nav aria-label="Pages" className="flex items-center justify-end gap-2 text-sm">
           {!firstPage && (
-            <Link href={listHref({ ...state, cursor: undefined })} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100">
+            <Link
+              href={listHref({ ...state, cursor: undefined })}
+              className="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100"
+            >
               First page
             </Link>
           )}
           {nextCursor && (
-            <Link href={listHref({ ...state, cursor: nextCursor })} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100">
+            <Link
+              href={listHref({ ...state, cursor: nextCursor })}
+              className="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100"
+            >
               Next page
             </Link>
           )}
@@ -138,9 +158,23 @@ function inWords(ms: number): string {
 
 function EmptyState({ defaultVisibility }: { defaultVisibility: 'public' | 'private' }) {
   return (
-    <div className="rounded-xl border-2 border-dashed border-slate-300 bg-white px-6 py-14 text-center" data-testid="files-empty">
-      <svg aria-hidden viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.5} className="mx-auto h-10 w-10 text-indigo-500">
-        <path strokeLinecap="round" strokeLinejoin="round" d="M12 16.5V4.5m0 0-4.5 4.5M12 4.5l4.5 4.5M4.5 15v3.75A1.5 1.5 0 0 0 6 20.25h12a1.5 1.5 0 0 0 1.5-1.5V15" />
+    <div
+      className="rounded-xl border-2 border-dashed border-slate-300 bg-white px-6 py-14 text-center"
+      data-testid="files-empty"
+    >
+      <svg
+        aria-hidden
+        viewBox="0 0 24 24"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth={1.5}
+        className="mx-auto h-10 w-10 text-indigo-500"
+      >
+        <path
+          strokeLinecap="round"
+          strokeLinejoin="round"
+          d="M12 16.5V4.5m0 0-4.5 4.5M12 4.5l4.5 4.5M4.5 15v3.75A1.5 1.5 0 0 0 6 20.25h12a1.5 1.5 0 0 0 1.5-1.5V15"
+        />
       </svg>
       <h2 className="mt-3 text-base font-semibold text-slate-900">No files yet</h2>
       <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">

@@ -41,7 +41,10 @@ export async function shareSettingsAction(): Promise<ShareActionResult<ShareSett
     const config = env();
     return {
       ok: true,
-      value: { maxTtlSeconds: Math.floor(config.linkMaxTtlMs / 1000), defaultTtlSeconds: Math.floor(config.linkDefaultTtlMs / 1000) },
+      value: {
+        maxTtlSeconds: Math.floor(config.linkMaxTtlMs / 1000),
+        defaultTtlSeconds: Math.floor(config.linkDefaultTtlMs / 1000),
+      },
     };
   } catch (error) {
     return failure(error);

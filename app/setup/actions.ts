@@ -15,7 +15,12 @@ export async function completeSetupAction(input: {
   try {
     const ip = clientIpFromHeaders(await headers());
     // The setup token is this action's authorization: it is checked inside completeSetup.
-    await completeSetup({ token: input.token, username: input.username, password: input.password, actor: { user: 'setup', ip } });
+    await completeSetup({
+      token: input.token,
+      username: input.username,
+      password: input.password,
+      actor: { user: 'setup', ip },
+    });
     return { ok: true };
   } catch (error) {
     return { ok: false, message: toAppError(error).message };

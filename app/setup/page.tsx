@@ -20,8 +20,8 @@ export default async function SetupPage({ searchParams }: { searchParams: Promis
           </>
         ) : (
           <p className="rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900" role="alert">
-            This setup link is not valid: it expired, was already used, or an admin exists. Restart the server to print a
-            new link, or create an admin with <code>npm run cli -- user add &lt;name&gt;</code>.
+            This setup link is not valid: it expired, was already used, or an admin exists. Restart the server to print
+            a new link, or create an admin with <code>npm run cli -- user add &lt;name&gt;</code>.
           </p>
         )}
       </div>

@@ -2,6 +2,7 @@
 
 import { useState, useTransition } from 'react';
 import { completeSetupAction } from './actions';
+import { formText } from '@/lib/http/form-text';
 
 const INPUT =
   'w-full rounded-lg border border-slate-300 px-3 py-2 outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-200';
@@ -17,9 +18,9 @@ export function SetupForm({ token }: { token: string }) {
     startTransition(async () => {
       const result = await completeSetupAction({
         token,
-        username: String(form.get('username') ?? ''),
-        password: String(form.get('password') ?? ''),
-        confirm: String(form.get('confirm') ?? ''),
+        username: formText(form, 'username'),
+        password: formText(form, 'password'),
+        confirm: formText(form, 'confirm'),
       });
       if (!result.ok) return setError(result.message);
       window.location.assign('/signin?setup=done');

@@ -25,7 +25,10 @@ export default async function SignInPage({
           <p className="mt-1 text-sm text-slate-500">Admins only. Recipients of a link don&apos;t need an account.</p>
         </div>
         {setup === 'done' && (
-          <p className="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-800" role="status">
+          <p
+            className="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-800"
+            role="status"
+          >
             The first admin was created. Sign in with the name and password you just chose.
           </p>
         )}

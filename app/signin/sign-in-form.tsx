@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { formText } from '@/lib/http/form-text';
 
 type Status = { kind: 'idle' } | { kind: 'busy' } | { kind: 'error'; message: string };
 
@@ -14,8 +15,8 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
     try {
       const csrf = await fetch('/api/auth/csrf').then((r) => r.json() as Promise<{ csrfToken: string }>);
       const body = new URLSearchParams({
-        username: String(form.get('username') ?? ''),
-        password: String(form.get('password') ?? ''),
+        username: formText(form, 'username'),
+        password: formText(form, 'password'),
         csrfToken: csrf.csrfToken,
         callbackUrl,
         json: 'true',
@@ -42,7 +43,10 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
 
   const busy = status.kind === 'busy';
   return (
-    <form onSubmit={onSubmit} className="space-y-4 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+    <form
+      onSubmit={(event) => void onSubmit(event)}
+      className="space-y-4 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm"
+    >
       <label className="block">
         <span className="mb-1 block text-sm font-medium text-slate-700">Username</span>
         <input

@@ -4,7 +4,15 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const SOURCES = ['lib', 'app', 'prisma/schema.prisma', 'middleware.ts', 'next.config.mjs', 'package-lock.json', 'scripts/build.mjs'];
+const SOURCES = [
+  'lib',
+  'app',
+  'prisma/schema.prisma',
+  'middleware.ts',
+  'next.config.mjs',
+  'package-lock.json',
+  'scripts/build.mjs',
+];
 const SKIP = /(^|\/)(generated|node_modules|test-support)(\/|$)|\.test\.tsx?$/;
 
 function newestSource(root, entries) {
@@ -32,7 +40,10 @@ export function buildPlan(root) {
   const sources = newestSource(root, SOURCES);
   const libSources = newestSource(root, ['lib', 'prisma/schema.prisma', 'package-lock.json', 'scripts/build.mjs']);
   const nextBuilt = mtime(path.join(root, '.next', 'BUILD_ID'));
-  const bundlesBuilt = Math.min(mtime(path.join(root, 'dist', 'server.mjs')), mtime(path.join(root, 'dist', 'cli.mjs')));
+  const bundlesBuilt = Math.min(
+    mtime(path.join(root, 'dist', 'server.mjs')),
+    mtime(path.join(root, 'dist', 'cli.mjs')),
+  );
   return {
     generate: !fs.existsSync(path.join(root, 'lib', 'generated', 'prisma')),
     next: nextBuilt === 0 ? 'missing' : nextBuilt < sources ? 'older than its sources' : null,
@@ -54,6 +65,9 @@ export function ensureBuild(root, { log }) {
     log('build: dist/ and .next are up to date');
     return;
   }
-  const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), ...steps], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), ...steps], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) throw new Error(`the build failed (exit code ${result.status})`);
 }

@@ -21,7 +21,9 @@ export async function hammer({ url, connections = 64, duration = 10, headers = {
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     /** e.g. { 200: 5012, 500: 1 }: what the non-2xx answers were. */
-    statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count])),
+    statuses: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+    ),
   };
 }
 
@@ -45,7 +47,12 @@ export function download(url, expectedBytes) {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         if (bytes !== expectedBytes) return reject(new Error(`GET ${url}: ${bytes} of ${expectedBytes} bytes`));
         const length = res.headers['content-length'];
-        resolve({ bytes, seconds, mbps: bytes / 1e6 / seconds, contentLength: length === undefined ? null : Number(length) });
+        resolve({
+          bytes,
+          seconds,
+          mbps: bytes / 1e6 / seconds,
+          contentLength: length === undefined ? null : Number(length),
+        });
       });
     });
     req.on('error', reject);
@@ -89,7 +96,8 @@ export function upload({ url, size, name, headers = {} }) {
       res.on('data', (chunk) => (body += chunk));
       res.on('end', () => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        if (res.statusCode !== 201) return reject(new Error(`upload answered ${res.statusCode}: ${body.slice(0, 500)}`));
+        if (res.statusCode !== 201)
+          return reject(new Error(`upload answered ${res.statusCode}: ${body.slice(0, 500)}`));
         resolve({ seconds, mbps: size / 1e6 / seconds, status: res.statusCode, body: JSON.parse(body) });
       });
     });

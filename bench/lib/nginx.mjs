@@ -67,7 +67,9 @@ http {
 }
 `,
   );
-  const proc = startProcess('nginx', binary, ['-p', prefix, '-e', path.join(prefix, 'logs', 'error.log'), '-c', conf], { cores });
+  const proc = startProcess('nginx', binary, ['-p', prefix, '-e', path.join(prefix, 'logs', 'error.log'), '-c', conf], {
+    cores,
+  });
   await waitForHttp(`http://127.0.0.1:${port}/plain/`, proc);
   return {
     url: `http://127.0.0.1:${port}`,

@@ -70,8 +70,10 @@ export function startProcess(name, command, args, { cores, env, cwd } = {}) {
     async waitFor(text, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       while (!output.includes(text)) {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited early:\n${output.slice(-4000)}`);
-        if (Date.now() > deadline) throw new Error(`${name} did not print "${text}" within ${timeoutMs / 1000}s:\n${output.slice(-4000)}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`${name} exited early:\n${output.slice(-4000)}`);
+        if (Date.now() > deadline)
+          throw new Error(`${name} did not print "${text}" within ${timeoutMs / 1000}s:\n${output.slice(-4000)}`);
         await sleep(50);
       }
     },
@@ -92,7 +94,10 @@ async function stopChild(child, graceMs = 8000) {
 export function processOutputs(lines = 15) {
   return started
     .map(({ name, child, output }) => {
-      const state = child.exitCode !== null || child.signalCode !== null ? `exited (${child.exitCode ?? child.signalCode})` : 'running';
+      const state =
+        child.exitCode !== null || child.signalCode !== null
+          ? `exited (${child.exitCode ?? child.signalCode})`
+          : 'running';
       const tail = output().trimEnd().split('\n').slice(-lines).join('\n');
       return `--- ${name} (pid ${child.pid}, ${state}) ---\n${tail}`;
     })
@@ -107,7 +112,10 @@ export function onCleanup(fn) {
 let cleaning = null;
 export function cleanup() {
   cleaning ??= (async () => {
-    for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch(() => {});
+    for (const fn of cleanups.reverse())
+      await Promise.resolve()
+        .then(fn)
+        .catch(() => {});
     // Grandchildren first noted (the Next child of our server), so none outlives its parent.
     const grandchildren = [...children].flatMap((c) => childPids(c.pid));
     await Promise.all([...children].map((c) => stopChild(c)));
@@ -130,7 +138,10 @@ export function installCleanupHandlers() {
 export function childPids(pid) {
   if (!pid) return [];
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -139,7 +150,9 @@ export function childPids(pid) {
 function killQuietly(pid, signal) {
   try {
     process.kill(pid, signal);
-  } catch {}
+  } catch {
+    // already gone
+  }
 }
 
 /** VmRSS and VmHWM of a pid in bytes (0 when it is gone). */

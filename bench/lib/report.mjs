@@ -25,7 +25,13 @@ export function medians(measurements) {
       const values = group.rounds.map((r) => r[name]);
       metrics[name] = values.every((v) => typeof v === 'number') ? median(values) : values.at(-1);
     }
-    return { scenario: group.scenario, contender: group.contender, label: group.label, rounds: group.rounds.length, metrics };
+    return {
+      scenario: group.scenario,
+      contender: group.contender,
+      label: group.label,
+      rounds: group.rounds.length,
+      metrics,
+    };
   });
 }
 
@@ -34,7 +40,9 @@ export function machineInfo() {
   let affinity = null;
   try {
     affinity = execFileSync('nproc', { encoding: 'utf8' }).trim();
-  } catch {}
+  } catch {
+    // nproc missing: leave it unknown
+  }
   return {
     cpu: cpus[0]?.model ?? 'unknown',
     cores: cpus.length,
@@ -48,7 +56,13 @@ export function machineInfo() {
 
 function fileSystemOf(dir) {
   try {
-    return execFileSync('df', ['-T', dir], { encoding: 'utf8' }).trim().split('\n').at(-1)?.split(/\s+/).slice(0, 2).join(' ');
+    return execFileSync('df', ['-T', dir], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .at(-1)
+      ?.split(/\s+/)
+      .slice(0, 2)
+      .join(' ');
   } catch {
     return undefined;
   }

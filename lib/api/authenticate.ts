@@ -22,7 +22,13 @@ export type CallerCredentials = {
   ip: string;
 };
 
-export async function authenticateCaller({ method, authorization, cookie, secFetchSite, ip }: CallerCredentials): Promise<ApiCaller> {
+export async function authenticateCaller({
+  method,
+  authorization,
+  cookie,
+  secFetchSite,
+  ip,
+}: CallerCredentials): Promise<ApiCaller> {
   if (authorization) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     const found = match ? await authenticateApiToken(match[1]) : null;

@@ -13,7 +13,7 @@ export type ApiContext<P> = { request: Request; params: P; caller: ApiCaller };
 type RouteContext<P> = { params: Promise<P> };
 
 export function apiHandler<P = Record<string, string | string[] | undefined>>(
-  handler: (context: ApiContext<P>) => Promise<Response | unknown>,
+  handler: (context: ApiContext<P>) => Promise<unknown>,
 ) {
   return async (request: Request, route: RouteContext<P>): Promise<Response> => {
     try {

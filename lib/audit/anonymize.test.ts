@@ -35,9 +35,14 @@ beforeEach(() => {
 });
 
 /** Inserts an entry stamped `ageMs` before NOW; returns its id. */
-function entry(ageMs: number, fields: { user?: string | null; ip?: string | null; action?: string; fileId?: string | null; info?: string } = {}) {
+function entry(
+  ageMs: number,
+  fields: { user?: string | null; ip?: string | null; action?: string; fileId?: string | null; info?: string } = {},
+) {
   const result = sqlite
-    .prepare('INSERT INTO "Log" ("timestamp", "user", "ipAddress", "action", "info", "fileId") VALUES (?, ?, ?, ?, ?, ?)')
+    .prepare(
+      'INSERT INTO "Log" ("timestamp", "user", "ipAddress", "action", "info", "fileId") VALUES (?, ?, ?, ?, ?, ?)',
+    )
     .run(
       NOW.getTime() - ageMs,
       fields.user === undefined ? 'alice' : fields.user,
@@ -101,7 +106,9 @@ describe('anonymizeLogs', () => {
     expect((await anonymizeLogs({ olderThanDays: 30, now: NOW, actor: CLI_ACTOR })).count).toBe(2);
     const before = await db().log.findMany({ orderBy: { id: 'asc' }, where: { action: { not: 'anonymize' } } });
     expect((await anonymizeLogs({ olderThanDays: 30, now: NOW, actor: CLI_ACTOR })).count).toBe(0);
-    expect(await db().log.findMany({ orderBy: { id: 'asc' }, where: { action: { not: 'anonymize' } } })).toEqual(before);
+    expect(await db().log.findMany({ orderBy: { id: 'asc' }, where: { action: { not: 'anonymize' } } })).toEqual(
+      before,
+    );
     const runs = await db().log.findMany({ where: { action: 'anonymize' }, orderBy: { id: 'asc' } });
     expect(runs.map((run) => run.info.split(',')[0])).toEqual(['count: 2', 'count: 0']);
   });
@@ -117,7 +124,9 @@ describe('anonymizeLogs', () => {
   });
 
   it('refuses a negative age', async () => {
-    await expect(anonymizeLogs({ olderThanDays: -1, actor: CLI_ACTOR })).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(anonymizeLogs({ olderThanDays: -1, actor: CLI_ACTOR })).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
   });
 
   it('counts each entry once when two runs overlap (as two server processes would)', async () => {
@@ -126,7 +135,11 @@ describe('anonymizeLogs', () => {
       for (let i = 0; i < 12_345; i++) insert.run(NOW.getTime() - 40 * DAY + i, `user${i % 7}`, '10.0.0.1', 'download');
     })();
     const before = new Date(NOW.getTime() - 30 * DAY);
-    const counts = await Promise.all([anonymizeLogsBefore(before), anonymizeLogsBefore(before), anonymizeLogsBefore(before)]);
+    const counts = await Promise.all([
+      anonymizeLogsBefore(before),
+      anonymizeLogsBefore(before),
+      anonymizeLogsBefore(before),
+    ]);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(12_345);
     expect(await db().log.count({ where: { anonymized: false } })).toBe(0);
   });
@@ -160,7 +173,11 @@ describe('runScheduledLogMaintenance', () => {
     entry(6 * DAY);
     expect(await runScheduledLogMaintenance({ now: NOW })).toBe('anonymized 1 entry older than 7 days');
     const [run] = await db().log.findMany({ where: { action: 'anonymize' } });
-    expect(run).toMatchObject({ user: 'system', ipAddress: null, info: expect.stringMatching(/^count: 1, older_than: 7d, before: /) });
+    expect(run).toMatchObject({
+      user: 'system',
+      ipAddress: null,
+      info: expect.stringMatching(/^count: 1, older_than: 7d, before: /),
+    });
   });
 
   it('writes nothing when there is nothing to do (a second server process, the next day)', async () => {
@@ -211,13 +228,29 @@ describe('formatAge', () => {
 
 describe('share-link IPs', () => {
   it('forgets the IP a link was last used from on the same schedule', async () => {
-    const file = await db().file.create({ data: { id: 'linkipfile', name: 'link-ip.txt', size: 1n, type: 'text/plain' } });
+    const file = await db().file.create({
+      data: { id: 'linkipfile', name: 'link-ip.txt', size: 1n, type: 'text/plain' },
+    });
     const old = new Date(Date.now() - 40 * 86_400_000);
     await db().link.create({
-      data: { id: 'old-link', fileId: file.id, expiresAt: old, lastUsedAt: old, lastUsedIp: '203.0.113.9', downloads: 1 },
+      data: {
+        id: 'old-link',
+        fileId: file.id,
+        expiresAt: old,
+        lastUsedAt: old,
+        lastUsedIp: '203.0.113.9',
+        downloads: 1,
+      },
     });
     await db().link.create({
-      data: { id: 'new-link', fileId: file.id, expiresAt: new Date(Date.now() + 3_600_000), lastUsedAt: new Date(), lastUsedIp: '203.0.113.10', downloads: 1 },
+      data: {
+        id: 'new-link',
+        fileId: file.id,
+        expiresAt: new Date(Date.now() + 3_600_000),
+        lastUsedAt: new Date(),
+        lastUsedIp: '203.0.113.10',
+        downloads: 1,
+      },
     });
     await anonymizeLogs({ olderThanDays: 30, actor: { user: 'cli', ip: 'terminal' } });
     expect((await db().link.findUnique({ where: { id: 'old-link' } }))?.lastUsedIp).toBeNull();

@@ -58,7 +58,9 @@ export async function deleteOldLogs(input: AgeInput & { now?: Date }): Promise<D
  * counts, but only when something changed: a run that finds nothing (or that another server
  * process beat to it) leaves no trace. Returns a line for the server's log, or undefined.
  */
-export async function runScheduledLogMaintenance({ now = new Date() }: { now?: Date } = {}): Promise<string | undefined> {
+export async function runScheduledLogMaintenance({ now = new Date() }: { now?: Date } = {}): Promise<
+  string | undefined
+> {
   const config = env();
   const deleted =
     config.logRetentionDays === null ? null : await deleteOldLogs({ olderThanDays: config.logRetentionDays, now });
@@ -75,7 +77,8 @@ export async function runScheduledLogMaintenance({ now = new Date() }: { now?: D
     },
   });
   const parts = [`anonymized ${plural(count, 'entry', 'entries')} older than ${formatAge(olderThanMs)}`];
-  if (deleted?.count) parts.push(`deleted ${plural(deleted.count, 'entry', 'entries')} older than ${formatAge(deleted.olderThanMs)}`);
+  if (deleted?.count)
+    parts.push(`deleted ${plural(deleted.count, 'entry', 'entries')} older than ${formatAge(deleted.olderThanMs)}`);
   return parts.join('; ');
 }
 
@@ -87,7 +90,9 @@ export async function anonymizeLogsBefore(before: Date): Promise<number> {
   for (;;) {
     // Found with a read (which never blocks writers in WAL mode), walking the timestamp index
     // forward so no row is looked at twice in one run...
-    const resume: Prisma.Sql = after ? Prisma.sql`AND ("timestamp", "id") > (${after.timestamp}, ${after.id})` : Prisma.empty;
+    const resume: Prisma.Sql = after
+      ? Prisma.sql`AND ("timestamp", "id") > (${after.timestamp}, ${after.id})`
+      : Prisma.empty;
     const rows = await db().$queryRaw<{ id: number | bigint; timestamp: Date | number }[]>(Prisma.sql`
       SELECT "id", "timestamp" FROM "Log"
       WHERE "timestamp" < ${cutoff} ${resume} AND "anonymized" = 0
@@ -100,12 +105,18 @@ export async function anonymizeLogsBefore(before: Date): Promise<number> {
       UPDATE "Log" SET "user" = ${ANONYMIZED}, "ipAddress" = ${ANONYMIZED}, "anonymized" = 1
       WHERE "id" IN (SELECT "value" FROM json_each(${ids})) AND "anonymized" = 0`);
     const last = rows[rows.length - 1];
-    after = { timestamp: last.timestamp instanceof Date ? last.timestamp.getTime() : Number(last.timestamp), id: Number(last.id) };
+    after = {
+      timestamp: last.timestamp instanceof Date ? last.timestamp.getTime() : Number(last.timestamp),
+      id: Number(last.id),
+    };
     if (rows.length < BATCH) break;
   }
   // The IP a share link was last used from (kept for resuming a download within minutes) is
   // personal data too: forget it on the same schedule. Not counted: it is not a log entry.
-  await db().link.updateMany({ where: { lastUsedAt: { lt: before }, lastUsedIp: { not: null } }, data: { lastUsedIp: null } });
+  await db().link.updateMany({
+    where: { lastUsedAt: { lt: before }, lastUsedIp: { not: null } },
+    data: { lastUsedIp: null },
+  });
   return total;
 }
 

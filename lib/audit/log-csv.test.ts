@@ -76,10 +76,20 @@ describe('streamLogCsv', () => {
   beforeAll(async () => {
     temp = await createTempEnv();
     const sqlite = new Database(databaseFilePath(temp.databaseUrl));
-    const insert = sqlite.prepare('INSERT INTO "Log" ("timestamp", "user", "ipAddress", "action", "info", "fileId", "anonymized") VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insert = sqlite.prepare(
+      'INSERT INTO "Log" ("timestamp", "user", "ipAddress", "action", "info", "fileId", "anonymized") VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     sqlite.transaction(() => {
       for (let i = 0; i < 1234; i++) {
-        insert.run(Date.UTC(2026, 10, 1) + i * 1000, i % 2 ? 'alice' : '=evil()', '203.0.113.7', i % 3 ? 'download' : 'login', `n: ${i}, name: "a, b"`, i % 3 ? 'YEeG18Qj' : null, i < 10 ? 1 : 0);
+        insert.run(
+          Date.UTC(2026, 10, 1) + i * 1000,
+          i % 2 ? 'alice' : '=evil()',
+          '203.0.113.7',
+          i % 3 ? 'download' : 'login',
+          `n: ${i}, name: "a, b"`,
+          i % 3 ? 'YEeG18Qj' : null,
+          i < 10 ? 1 : 0,
+        );
       }
     })();
     sqlite.close();
@@ -104,11 +114,21 @@ describe('streamLogCsv', () => {
     const { text, chunks } = await read(streamLogCsv({ action: 'download' }, { batch: 100 }));
     const [header, ...records] = parseCsv(text);
     expect(header).toEqual(['timestamp', 'action', 'user', 'ip', 'file_id', 'info', 'anonymized']);
-    const want = Array.from({ length: 1234 }, (_, i) => i).filter((i) => i % 3).reverse();
+    const want = Array.from({ length: 1234 }, (_, i) => i)
+      .filter((i) => i % 3)
+      .reverse();
     expect(records).toHaveLength(want.length);
     expect(records.map((r) => r[5])).toEqual(want.map((i) => `n: ${i}, name: "a, b"`));
     expect(chunks).toBe(Math.ceil(want.length / 100));
-    expect(records[0]).toEqual([new Date(Date.UTC(2026, 10, 1) + 1232 * 1000).toISOString(), 'download', "'=evil()", '203.0.113.7', 'YEeG18Qj', 'n: 1232, name: "a, b"', 'false']);
+    expect(records[0]).toEqual([
+      new Date(Date.UTC(2026, 10, 1) + 1232 * 1000).toISOString(),
+      'download',
+      "'=evil()",
+      '203.0.113.7',
+      'YEeG18Qj',
+      'n: 1232, name: "a, b"',
+      'false',
+    ]);
   });
 
   it('neutralizes formula cells and marks anonymized entries', async () => {
@@ -116,10 +136,20 @@ describe('streamLogCsv', () => {
     const records = parseCsv(text).slice(1);
     expect(records.map((r) => r[2])).toEqual(expect.arrayContaining(['alice', "'=evil()"]));
     expect(records.filter((r) => r[2].startsWith('='))).toEqual([]);
-    expect(records.at(-1)).toEqual([new Date(Date.UTC(2026, 10, 1)).toISOString(), 'login', "'=evil()", '203.0.113.7', '', 'n: 0, name: "a, b"', 'true']);
+    expect(records.at(-1)).toEqual([
+      new Date(Date.UTC(2026, 10, 1)).toISOString(),
+      'login',
+      "'=evil()",
+      '203.0.113.7',
+      '',
+      'n: 0, name: "a, b"',
+      'true',
+    ]);
   });
 
   it('is just the header when nothing matches', async () => {
-    expect((await read(streamLogCsv({ user: 'nobody' }))).text).toBe('timestamp,action,user,ip,file_id,info,anonymized\r\n');
+    expect((await read(streamLogCsv({ user: 'nobody' }))).text).toBe(
+      'timestamp,action,user,ip,file_id,info,anonymized\r\n',
+    );
   });
 });

@@ -42,7 +42,10 @@ export function logEntryToCsv(entry: LogEntry): string {
  * pull reads one page after the cursor of the last, so entries written during the export
  * (newer ids) neither appear in it nor shift its pages.
  */
-export function streamLogCsv(filters: Partial<LogFilters>, { batch = EXPORT_BATCH }: { batch?: number } = {}): ReadableStream<Uint8Array> {
+export function streamLogCsv(
+  filters: Partial<LogFilters>,
+  { batch = EXPORT_BATCH }: { batch?: number } = {},
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let cursor: string | null = null;
   let started = false;

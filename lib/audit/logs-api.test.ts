@@ -6,7 +6,16 @@ import { signIn, startTestServer, type TestServer } from '../testing/test-server
 
 const ADMIN = { ADMIN_USERNAME: 'logadmin', ADMIN_PASSWORD: 'integration-Password-1' };
 
-type Item = { id: number; timestamp: string; action: string; user: string | null; ip: string | null; info: string; fileId: string | null; anonymized: boolean };
+type Item = {
+  id: number;
+  timestamp: string;
+  action: string;
+  user: string | null;
+  ip: string | null;
+  info: string;
+  fileId: string | null;
+  anonymized: boolean;
+};
 
 let server: TestServer;
 let cookie: string;
@@ -32,7 +41,11 @@ beforeAll(async () => {
   // An upload by token and a download by session: two more entries with user and IP.
   const form = new FormData();
   form.append('file', new Blob(['quarterly numbers\n']), 'Quarterly, final.txt');
-  const upload = await fetch(`${server.baseURL}/api/v1/files`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: form });
+  const upload = await fetch(`${server.baseURL}/api/v1/files`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}` },
+    body: form,
+  });
   expect(upload.status).toBe(201);
   fileId = (await upload.json()).id;
   const download = await fetch(`${server.baseURL}/${fileId}`, { headers: { Cookie: cookie } });
@@ -75,19 +88,25 @@ describe('GET /api/v1/logs', () => {
 
   it('filters by action, user, ip, file and time, and pages with the cursor', async () => {
     const all = (await items('')).items;
-    expect((await items('?action=login')).items.map((e) => e.id)).toEqual(all.filter((e) => e.action === 'login').map((e) => e.id));
+    expect((await items('?action=login')).items.map((e) => e.id)).toEqual(
+      all.filter((e) => e.action === 'login').map((e) => e.id),
+    );
     expect((await items('?user=cli')).items.every((e) => e.user === 'cli')).toBe(true);
     expect((await items('?ip=::ffff:127.0.0.1')).items.length).toBe(all.filter((e) => e.ip === '127.0.0.1').length);
     expect((await items(`?fileId=${encodeURIComponent(fileId)}&action=download`)).items).toHaveLength(1);
     const upload = all.find((e) => e.action === 'upload')!;
-    const window = await items(`?since=${encodeURIComponent(upload.timestamp)}&until=${encodeURIComponent(new Date(Date.parse(upload.timestamp) + 1).toISOString())}`);
+    const window = await items(
+      `?since=${encodeURIComponent(upload.timestamp)}&until=${encodeURIComponent(new Date(Date.parse(upload.timestamp) + 1).toISOString())}`,
+    );
     expect(window.items.map((e) => e.action)).toContain('upload');
     expect(window.items.every((e) => e.timestamp === upload.timestamp)).toBe(true);
 
     const paged: number[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: Item[]; nextCursor: string | null } = await items(`?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { items: Item[]; nextCursor: string | null } = await items(
+        `?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(page.items.length).toBe(1);
       paged.push(page.items[0].id);
       cursor = page.nextCursor;
@@ -98,7 +117,10 @@ describe('GET /api/v1/logs', () => {
   it('explains bad filters with 422 and a bad cursor with 400', async () => {
     const action = await api('?action=frobnicate');
     expect(action.status).toBe(422);
-    expect((await action.json()).error).toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/^action: must be one of /) });
+    expect((await action.json()).error).toMatchObject({
+      code: 'validation_failed',
+      message: expect.stringMatching(/^action: must be one of /),
+    });
     const since = await api('?since=last%20tuesday');
     expect(since.status).toBe(422);
     expect((await since.json()).error.message).toMatch(/^since: must be an ISO 8601 time/);
@@ -124,16 +146,24 @@ describe('the viewer and its CSV export', () => {
     const response = await fetch(`${server.baseURL}/admin/logs/export?user=logadmin`, { headers: { Cookie: cookie } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="audit-log-\d{4}-\d\d-\d\d\.csv"$/);
+    expect(response.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="audit-log-\d{4}-\d\d-\d\d\.csv"$/,
+    );
     const lines = (await response.text()).split('\r\n');
     expect(lines[0]).toBe('timestamp,action,user,ip,file_id,info,anonymized');
-    expect(lines[1]).toMatch(new RegExp(`^\\S+Z,download,logadmin,127\\.0\\.0\\.1,${fileId},"file_id: ${fileId}, name: Quarterly, final.txt, bytes: 18",false$`));
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^\\S+Z,download,logadmin,127\\.0\\.0\\.1,${fileId},"file_id: ${fileId}, name: Quarterly, final.txt, bytes: 18",false$`,
+      ),
+    );
     expect(lines.at(-1)).toBe('');
     expect(lines.slice(1, -1).every((line) => line.split(',')[2] === 'logadmin')).toBe(true);
   });
 
   it('refuses the export without a valid session', async () => {
-    const forged = await fetch(`${server.baseURL}/admin/logs/export`, { headers: { Cookie: 'next-auth.session-token=forged' } });
+    const forged = await fetch(`${server.baseURL}/admin/logs/export`, {
+      headers: { Cookie: 'next-auth.session-token=forged' },
+    });
     expect(forged.status).toBe(401);
     expect((await forged.json()).error.code).toBe('unauthorized');
     const none = await fetch(`${server.baseURL}/admin/logs/export`, { redirect: 'manual' });
@@ -148,10 +178,22 @@ describe('logs anonymize as the API then shows it', () => {
     const result = server.cli(['logs', 'anonymize', '--older-than', '0d']);
     expect(result.status, result.stderr).toBe(0);
     // The API calls above were not logged; the listing itself is not an action.
-    expect(result.stdout).toMatch(new RegExp(`^Anonymized ${before} entries older than 0 days \\(before .+ UTC\\)\\.\\n$`));
+    expect(result.stdout).toMatch(
+      new RegExp(`^Anonymized ${before} entries older than 0 days \\(before .+ UTC\\)\\.\\n$`),
+    );
     const after = (await items('')).items;
-    expect(after[0]).toMatchObject({ action: 'anonymize', user: 'cli', ip: 'terminal', anonymized: false, info: expect.stringMatching(`^count: ${before}, `) });
-    for (const entry of after.slice(1)) expect(entry).toMatchObject({ user: 'anonymized', ip: 'anonymized', anonymized: true });
-    expect(after.find((e) => e.action === 'download')).toMatchObject({ fileId, info: expect.stringContaining('bytes: 18') });
+    expect(after[0]).toMatchObject({
+      action: 'anonymize',
+      user: 'cli',
+      ip: 'terminal',
+      anonymized: false,
+      info: expect.stringMatching(`^count: ${before}, `),
+    });
+    for (const entry of after.slice(1))
+      expect(entry).toMatchObject({ user: 'anonymized', ip: 'anonymized', anonymized: true });
+    expect(after.find((e) => e.action === 'download')).toMatchObject({
+      fileId,
+      info: expect.stringContaining('bytes: 18'),
+    });
   });
 });

@@ -9,7 +9,14 @@ import { databaseFilePath } from '../env/paths';
 import { Prisma } from '../generated/prisma/client';
 import { createTempEnv, type TempEnv } from '../testing/temp-env';
 import { anonymizeLogsBefore } from './anonymize';
-import { buildLogQuery, encodeLogCursor, idBoundsForTimeRange, pickDriver, queryLogs, type QueryLogsInput } from './query-logs';
+import {
+  buildLogQuery,
+  encodeLogCursor,
+  idBoundsForTimeRange,
+  pickDriver,
+  queryLogs,
+  type QueryLogsInput,
+} from './query-logs';
 import type { LogFilters } from './schemas';
 
 const ROWS = 1_000_000;
@@ -62,13 +69,19 @@ beforeAll(async () => {
       const fileAction = ['download', 'upload', 'link_create', 'link_denied', 'delete'].includes(action);
       const user = action === 'download' && next() < 0.7 ? 'anonymous' : `user${Math.floor(next() * 50)}`;
       const ip = `10.0.${Math.floor(next() * 8)}.${Math.floor(next() * 250)}`; // 2,000 addresses
-      const fileId = fileAction ? `f${Math.floor(next() * 20_000).toString(36).padStart(7, '0')}` : null;
+      const fileId = fileAction
+        ? `f${Math.floor(next() * 20_000)
+            .toString(36)
+            .padStart(7, '0')}`
+        : null;
       // A few milliseconds out of order now and then, as two processes writing at once make it.
       const timestamp = START + i * STEP_MS - (next() < 0.01 ? Math.floor(next() * 50) : 0);
       insert.run(timestamp, user, ip, action, fileId ? `file_id: ${fileId}, name: report-${i}.pdf` : '', fileId);
     }
   })();
-  console.log(`inserted ${ROWS.toLocaleString('en')} entries in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `inserted ${ROWS.toLocaleString('en')} entries in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   sqlite.close();
   await prepareDatabase(); // WAL, as the server and the CLI run it
 }, 120_000);
@@ -93,7 +106,10 @@ const CASES: [string, Partial<LogFilters>][] = [
   ['user and ip', { user: 'anonymous', ip: '10.0.3.99' }],
   ['two common filters that never meet (worst case)', { action: 'login_failed', user: 'anonymous' }],
   ['action and time range', { action: 'delete', since: at(20_000), until: at(200_000) }],
-  ['everything', { action: 'download', user: 'anonymous', ip: '10.0.3.99', fileId: 'f0000abc', since: at(0), until: at(ROWS) }],
+  [
+    'everything',
+    { action: 'download', user: 'anonymous', ip: '10.0.3.99', fileId: 'f0000abc', since: at(0), until: at(ROWS) },
+  ],
 ];
 
 async function planOf(query: Prisma.Sql): Promise<string[]> {
@@ -132,10 +148,14 @@ describe('queryLogs with 1,000,000 entries', () => {
     expectIndexRead(first);
     expectIndexRead(deep);
     // The deep page seeks straight to the cursor.
-    expect(deep.join(' ')).toMatch(/^SEARCH Log USING (?:COVERING )?(?:INDEX \S+|INTEGER PRIMARY KEY) \(.*\b(?:rowid|id)<\?/);
+    expect(deep.join(' ')).toMatch(
+      /^SEARCH Log USING (?:COVERING )?(?:INDEX \S+|INTEGER PRIMARY KEY) \(.*\b(?:rowid|id)<\?/,
+    );
     // The time range itself was found with seeks in the timestamp index.
     if (filters.since || filters.until) {
-      const seek = await planOf(Prisma.sql`SELECT "id" FROM "Log" WHERE "timestamp" < ${0} ORDER BY "timestamp" DESC LIMIT 1`);
+      const seek = await planOf(
+        Prisma.sql`SELECT "id" FROM "Log" WHERE "timestamp" < ${0} ORDER BY "timestamp" DESC LIMIT 1`,
+      );
       expect(seek.join(' ')).toMatch(/SEARCH Log USING COVERING INDEX Log_timestamp_idx/);
     }
 

@@ -10,7 +10,14 @@ import { recordAudit } from './index';
 import { decodeLogCursor, encodeLogCursor, queryLogs, serializeLogEntry, type QueryLogsInput } from './query-logs';
 import { logQuerySchema } from './schemas';
 
-type Row = { id: number; timestamp: number; user: string | null; ip: string | null; action: string; fileId: string | null };
+type Row = {
+  id: number;
+  timestamp: number;
+  user: string | null;
+  ip: string | null;
+  action: string;
+  fileId: string | null;
+};
 
 const START = Date.UTC(2026, 10, 1, 12); // 1 November 2026, 12:00 UTC
 const MINUTE = 60_000;
@@ -25,7 +32,9 @@ const rows: Row[] = [];
 beforeAll(async () => {
   temp = await createTempEnv();
   const sqlite = new Database(databaseFilePath(temp.databaseUrl));
-  const insert = sqlite.prepare('INSERT INTO "Log" ("timestamp", "user", "ipAddress", "action", "info", "fileId") VALUES (?, ?, ?, ?, ?, ?)');
+  const insert = sqlite.prepare(
+    'INSERT INTO "Log" ("timestamp", "user", "ipAddress", "action", "info", "fileId") VALUES (?, ?, ?, ?, ?, ?)',
+  );
   sqlite.transaction(() => {
     for (let i = 0; i < 600; i++) {
       const action = ACTIONS[i % ACTIONS.length];
@@ -91,21 +100,27 @@ const FILTERS: [string, QueryLogsInput][] = [
   ['action and user', { action: 'upload', user: 'bob' }],
   ['action, file and ip', { action: 'download', fileId: 'YEeG18Qj', ip: '203.0.113.7' }],
   ['user and time range', { user: 'anonymous', since: at(48), until: at(250) }],
-  ['everything', { action: 'link_denied', user: 'alice', ip: '10.0.0.1', fileId: 'YEeG18Qj', since: at(0), until: at(600) }],
+  [
+    'everything',
+    { action: 'link_denied', user: 'alice', ip: '10.0.0.1', fileId: 'YEeG18Qj', since: at(0), until: at(600) },
+  ],
   ['a value no entry has', { user: 'mallory' }],
 ];
 
 describe('queryLogs', () => {
-  it.each(FILTERS)('filters by %s, newest first, and pages through every match exactly once', async (_name, filters) => {
-    const want = expected(filters);
-    const first = await queryLogs({ ...filters, limit: 500 });
-    expect(first.items.map((entry) => entry.id)).toEqual(want.slice(0, 500));
-    for (const limit of [1, 7, 100]) {
-      const { ids, pages } = await allPages(filters, limit);
-      expect(ids).toEqual(want);
-      expect(pages).toBe(Math.max(1, Math.ceil(want.length / limit)));
-    }
-  });
+  it.each(FILTERS)(
+    'filters by %s, newest first, and pages through every match exactly once',
+    async (_name, filters) => {
+      const want = expected(filters);
+      const first = await queryLogs({ ...filters, limit: 500 });
+      expect(first.items.map((entry) => entry.id)).toEqual(want.slice(0, 500));
+      for (const limit of [1, 7, 100]) {
+        const { ids, pages } = await allPages(filters, limit);
+        expect(ids).toEqual(want);
+        expect(pages).toBe(Math.max(1, Math.ceil(want.length / limit)));
+      }
+    },
+  );
 
   it('returns 100 entries by default with a cursor to the next page, and no cursor on the last', async () => {
     const page = await queryLogs();
@@ -121,7 +136,9 @@ describe('queryLogs', () => {
   it('counts since as inclusive and until as exclusive, to the millisecond', async () => {
     const row = rows[200];
     const exact = new Date(row.timestamp);
-    expect((await queryLogs({ since: exact, until: new Date(row.timestamp + 1) })).items.map((e) => e.id)).toEqual([row.id]);
+    expect((await queryLogs({ since: exact, until: new Date(row.timestamp + 1) })).items.map((e) => e.id)).toEqual([
+      row.id,
+    ]);
     expect((await queryLogs({ until: exact, since: new Date(row.timestamp - 1) })).items).toEqual([]);
   });
 
@@ -141,7 +158,12 @@ describe('queryLogs', () => {
   });
 
   it('shows entries as recordAudit writes them, with the time in ISO UTC', async () => {
-    await recordAudit({ action: 'upload', actor: { user: 'carol', ip: '198.51.100.4' }, fileId: 'k+qoBDQH', info: { file_id: 'k+qoBDQH', name: 'team-photo.png' } });
+    await recordAudit({
+      action: 'upload',
+      actor: { user: 'carol', ip: '198.51.100.4' },
+      fileId: 'k+qoBDQH',
+      info: { file_id: 'k+qoBDQH', name: 'team-photo.png' },
+    });
     const [entry] = (await queryLogs({ user: 'carol' })).items;
     const serialized = serializeLogEntry(entry);
     expect(serialized).toEqual({
@@ -160,10 +182,14 @@ describe('queryLogs', () => {
 
 describe('logQuerySchema', () => {
   it('reads query-string values: blanks are no filter, numbers are coerced, IPs normalized', () => {
-    expect(logQuerySchema.parse({ action: '', user: ' ', ip: '', fileId: '', since: '', until: '', limit: '', cursor: '' })).toEqual({
+    expect(
+      logQuerySchema.parse({ action: '', user: ' ', ip: '', fileId: '', since: '', until: '', limit: '', cursor: '' }),
+    ).toEqual({
       limit: 100,
     });
-    expect(logQuerySchema.parse({ action: 'download', user: ' alice ', ip: '::FFFF:10.0.0.1', limit: '25' })).toMatchObject({
+    expect(
+      logQuerySchema.parse({ action: 'download', user: ' alice ', ip: '::FFFF:10.0.0.1', limit: '25' }),
+    ).toMatchObject({
       action: 'download',
       user: 'alice',
       ip: '10.0.0.1',
@@ -192,7 +218,9 @@ describe('logQuerySchema', () => {
     expect(problem({ action: 'frobnicate' })).toMatch(/^action: must be one of login, login_failed, /);
     expect(problem({ since: 'yesterday' })).toMatch(/^since: must be an ISO 8601 time/);
     expect(problem({ since: '2026-02-31' })).toMatch(/^since:/);
-    expect(problem({ since: '2026-11-23T10:00Z', until: '2026-11-23T10:00Z' })).toBe('until: must be later than since.');
+    expect(problem({ since: '2026-11-23T10:00Z', until: '2026-11-23T10:00Z' })).toBe(
+      'until: must be later than since.',
+    );
     expect(problem({ limit: '501' })).toBe('limit: must be at most 500.');
     expect(problem({ limit: 'ten' })).toBe('limit: must be a number.');
   });

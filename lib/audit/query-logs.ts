@@ -52,7 +52,9 @@ export async function queryLogs(input: QueryLogsInput = {}): Promise<QueryLogsRe
   const bounds = await idBoundsForTimeRange(input);
   const driver = await pickDriver(input, minOf(beforeId, bounds.below));
   // One row more than asked tells whether there is a next page.
-  const rows = await db().$queryRaw<RawLogRow[]>(buildLogQuery({ filters: input, beforeId, bounds, limit: limit + 1, driver }));
+  const rows = await db().$queryRaw<RawLogRow[]>(
+    buildLogQuery({ filters: input, beforeId, bounds, limit: limit + 1, driver }),
+  );
   const items = rows.slice(0, limit).map(toLogEntry);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last ? encodeLogCursor(last.id) : null };
@@ -115,7 +117,10 @@ const PROBE = 1000;
  * 1,000th entry lies furthest back (the sparsest). Each probe reads at most 1,000 entries of a
  * covering index, a fraction of a millisecond.
  */
-export async function pickDriver(filters: Partial<LogFilters>, below: number | null): Promise<EqualityFilter | undefined> {
+export async function pickDriver(
+  filters: Partial<LogFilters>,
+  below: number | null,
+): Promise<EqualityFilter | undefined> {
   const present = EQUALITY_FILTERS.filter(([key]) => filters[key] !== undefined);
   if (present.length < 2) return present[0]?.[0];
   let best: { key: EqualityFilter; n: number; reach: number } | undefined;

@@ -7,9 +7,11 @@ import { AUDIT_ACTIONS } from './actions';
 export const LOG_LIMIT_DEFAULT = 100;
 export const LOG_LIMIT_MAX = 500;
 
-const blankAsUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '') || value === null ? undefined : value;
+const blankAsUndefined = (value: unknown) =>
+  (typeof value === 'string' && value.trim() === '') || value === null ? undefined : value;
 
-const text = (max: number) => z.preprocess(blankAsUndefined, z.string().trim().max(max, `must be at most ${max} characters.`).optional());
+const text = (max: number) =>
+  z.preprocess(blankAsUndefined, z.string().trim().max(max, `must be at most ${max} characters.`).optional());
 
 // `2026-11-23`, `2026-11-23T19:22`, `2026-11-23T19:22:53.123Z`, `2026-11-23T20:22:53+01:00`.
 const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
@@ -22,7 +24,8 @@ export function parseInstant(value: string): Date | null {
   const match = ISO_8601.exec(value.trim());
   if (!match) return null;
   const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', zone] = match;
-  const offset = !zone || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  const offset =
+    !zone || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
   const ms = fraction.slice(0, 3).padEnd(3, '0');
   const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${offset}`);
   if (Number.isNaN(date.getTime())) return null;
@@ -38,7 +41,10 @@ const instant = z.preprocess(
     .transform((value, ctx) => {
       const date = value instanceof Date ? value : parseInstant(value);
       if (!date || Number.isNaN(date.getTime())) {
-        ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time like 2026-11-23T19:22:00Z (UTC when no zone is given).' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be an ISO 8601 time like 2026-11-23T19:22:00Z (UTC when no zone is given).',
+        });
         return z.NEVER;
       }
       return date;
@@ -47,7 +53,10 @@ const instant = z.preprocess(
 );
 
 const filterShape = {
-  action: z.preprocess(blankAsUndefined, z.enum(AUDIT_ACTIONS, { error: `must be one of ${AUDIT_ACTIONS.join(', ')}.` }).optional()),
+  action: z.preprocess(
+    blankAsUndefined,
+    z.enum(AUDIT_ACTIONS, { error: `must be one of ${AUDIT_ACTIONS.join(', ')}.` }).optional(),
+  ),
   user: text(200),
   // Typed in any spelling (`::ffff:10.0.0.1`, `2001:DB8::1`): compared in the stored form.
   ip: z.preprocess(
@@ -92,7 +101,9 @@ export const logQuerySchema = z
 export type LogQuery = z.output<typeof logQuerySchema>;
 
 /** The filters as URL search parameters (times in UTC ISO), for links and the CSV export. */
-export function logFiltersToSearchParams(filters: Partial<LogFilters> & { cursor?: string; limit?: number }): URLSearchParams {
+export function logFiltersToSearchParams(
+  filters: Partial<LogFilters> & { cursor?: string; limit?: number },
+): URLSearchParams {
   const params = new URLSearchParams();
   if (filters.action) params.set('action', filters.action);
   if (filters.user) params.set('user', filters.user);

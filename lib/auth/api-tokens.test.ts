@@ -130,7 +130,7 @@ describe('authenticateApiToken', () => {
 });
 
 describe('listApiTokens', () => {
-  it("lists newest first, filtered by user, with no secret in the output", async () => {
+  it('lists newest first, filtered by user, with no secret in the output', async () => {
     const bob = await db().user.create({ data: { username: 'bob', passwordHash: 'x' } });
     const older = await createApiToken({ name: 'old', userId, expiresInMs: null, actor });
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -83,7 +83,10 @@ export function parseTokenExpiry(input: string): number | null {
   if (value === 'never') return null;
   const ms = parseDuration(value);
   if (ms === null || ms < 60_000) {
-    throw new AppError('validation_failed', `"${input}" is not an expiry: use a duration like 30d, 12h or 1w, or "never".`);
+    throw new AppError(
+      'validation_failed',
+      `"${input}" is not an expiry: use a duration like 30d, 12h or 1w, or "never".`,
+    );
   }
   return ms;
 }

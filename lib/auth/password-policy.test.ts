@@ -9,7 +9,9 @@ describe('checkPasswordStrength', () => {
   });
 
   it('refuses fewer than 12 characters with a sentence saying so', () => {
-    expect(checkPasswordStrength('short-pw-11', 'alice')).toBe('The password is too short: use at least 12 characters.');
+    expect(checkPasswordStrength('short-pw-11', 'alice')).toBe(
+      'The password is too short: use at least 12 characters.',
+    );
     expect(checkPasswordStrength('', 'alice')).toMatch(/too short/);
     // Characters, not bytes: 11 umlauts are still too short.
     expect(checkPasswordStrength('ü'.repeat(11), 'alice')).toMatch(/too short/);

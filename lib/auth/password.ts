@@ -72,7 +72,12 @@ async function verifyWerkzeugHash(password: string, storedHash: string): Promise
 }
 
 // Werkzeug hashes the password and the salt as UTF-8 text (the salt is ASCII).
-async function deriveWerkzeugKey(method: string, password: string, salt: string, length: number): Promise<Buffer | null> {
+async function deriveWerkzeugKey(
+  method: string,
+  password: string,
+  salt: string,
+  length: number,
+): Promise<Buffer | null> {
   const [kind, ...args] = method.split(':');
   try {
     if (kind === 'pbkdf2') {

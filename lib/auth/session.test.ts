@@ -40,7 +40,9 @@ describe('session secret rotation', () => {
 
   it('finds the session cookie under either name', () => {
     expect(sessionTokenFromCookieHeader('a=1; next-auth.session-token=abc; b=2')).toBe('abc');
-    expect(sessionTokenFromCookieHeader('__Secure-next-auth.session-token=sec; next-auth.session-token=plain')).toBe('sec');
+    expect(sessionTokenFromCookieHeader('__Secure-next-auth.session-token=sec; next-auth.session-token=plain')).toBe(
+      'sec',
+    );
     expect(sessionTokenFromCookieHeader('other=1')).toBeUndefined();
   });
 });

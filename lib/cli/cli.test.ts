@@ -51,7 +51,8 @@ function oneErrorLine(result: Result): string {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(bundleDir, 'cli.mjs'))) throw new Error('dist/cli.mjs is missing: run `npm run build` first');
+  if (!fs.existsSync(path.join(bundleDir, 'cli.mjs')))
+    throw new Error('dist/cli.mjs is missing: run `npm run build` first');
   temp = await createTempEnv();
 });
 
@@ -215,7 +216,9 @@ describe('prisma db seed', () => {
   it('refuses a weak password, and explains the variables when they are missing', () => {
     const seed = path.join(bundleDir, 'seed.mjs');
     const dataDir = freshDataDir();
-    const weak = spawnNode([seed], { env: { DATA_DIR: dataDir, ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'password123!' } });
+    const weak = spawnNode([seed], {
+      env: { DATA_DIR: dataDir, ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'password123!' },
+    });
     expect(weak.code).toBe(1);
     expect(oneErrorLine(weak)).toBe('error: This password is one of the most common passwords; choose another.');
     const missing = spawnNode([seed], { env: { DATA_DIR: dataDir } });
@@ -278,7 +281,8 @@ describe('logs commands', () => {
   function cliAsync(args: string[]): Promise<Result> {
     return new Promise((resolve) => {
       const childEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: temp.dataDir, NODE_ENV: 'test' };
-      for (const key of ['DEBUG', 'DATABASE_URL', 'STORAGE_DIR', 'ADMIN_USERNAME', 'ADMIN_PASSWORD']) delete childEnv[key];
+      for (const key of ['DEBUG', 'DATABASE_URL', 'STORAGE_DIR', 'ADMIN_USERNAME', 'ADMIN_PASSWORD'])
+        delete childEnv[key];
       const child = spawn(process.execPath, [path.join(bundleDir, 'cli.mjs'), ...args], { cwd: root, env: childEnv });
       let stdout = '';
       let stderr = '';
@@ -288,18 +292,24 @@ describe('logs commands', () => {
     });
   }
 
-  const ANONYMIZED_LINE = /^Anonymized (\d+) entr(?:y|ies) older than (.+) \(before (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC\)\.\n$/;
+  const ANONYMIZED_LINE =
+    /^Anonymized (\d+) entr(?:y|ies) older than (.+) \(before (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC\)\.\n$/;
 
   it('logs anonymize in two processes at once changes each old entry once', async () => {
     const sqlite = new Database(databaseFilePath(temp.databaseUrl));
-    const insert = sqlite.prepare('INSERT INTO "Log" ("timestamp", "user", "ipAddress", "action", "info") VALUES (?, ?, ?, ?, ?)');
+    const insert = sqlite.prepare(
+      'INSERT INTO "Log" ("timestamp", "user", "ipAddress", "action", "info") VALUES (?, ?, ?, ?, ?)',
+    );
     const old = Date.now() - 40 * DAY;
     sqlite.transaction(() => {
       for (let i = 0; i < 20_000; i++) insert.run(old + i, `user${i % 9}`, '203.0.113.7', 'download', `n: ${i}`);
     })();
     sqlite.close();
 
-    const results = await Promise.all([cliAsync(['logs', 'anonymize']), cliAsync(['logs', 'anonymize', '--older-than', '30d'])]);
+    const results = await Promise.all([
+      cliAsync(['logs', 'anonymize']),
+      cliAsync(['logs', 'anonymize', '--older-than', '30d']),
+    ]);
     const counts = results.map((result) => {
       expect(result.code, result.stderr).toBe(0);
       const match = ANONYMIZED_LINE.exec(result.stdout);
@@ -339,7 +349,9 @@ describe('logs commands', () => {
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^TIME \(UTC\)\s+ACTION\s+USER\s+IP\s+FILE\s+INFO$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+anonymize\s+cli\s+terminal\s+-\s+count: 0, older_than: 1h, before: /);
+    expect(lines[1]).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+anonymize\s+cli\s+terminal\s+-\s+count: 0, older_than: 1h, before: /,
+    );
     expect(result.stderr).toMatch(/showing the newest 2/);
     expect(cli(['logs', 'list', '--user', 'nobody-at-all']).stdout).toBe('No log entries match.\n');
   });

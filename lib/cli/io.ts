@@ -8,8 +8,12 @@ export async function readPasswordFromStdin(stdin: NodeJS.ReadStream = process.s
     throw new AppError('bad_request', '--password-stdin expects the password piped in, e.g. `printf %s "$PW" | ...`.');
   }
   const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  for await (const chunk of stdin as AsyncIterable<string | Buffer>) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  }
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   if (!password) throw new AppError('validation_failed', 'No password arrived on stdin.');
   if (/[\r\n]/.test(password)) throw new AppError('validation_failed', 'The password on stdin must be a single line.');
   return password;

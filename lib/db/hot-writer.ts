@@ -39,7 +39,7 @@ const statements = new WeakMap<Database.Database, Map<string, Database.Statement
 /** A statement prepared once per connection. */
 export function prepared(connection: Database.Database, sql: string): Database.Statement {
   let cache = statements.get(connection);
-  if (!cache) statements.set(connection, (cache = new Map()));
+  if (!cache) statements.set(connection, (cache = new Map<string, Database.Statement>()));
   let statement = cache.get(sql);
   if (!statement) cache.set(sql, (statement = connection.prepare(sql)));
   return statement;

@@ -33,12 +33,16 @@ export function pendingMigrations(databaseUrl: string): string[] {
   if (!fs.existsSync(file)) return all;
   const sqlite = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const table = sqlite.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='_prisma_migrations'").get();
+    const table = sqlite
+      .prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='_prisma_migrations'")
+      .get();
     if (!table) return all;
     const applied = new Set(
       (
         sqlite
-          .prepare('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
+          .prepare(
+            'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+          )
           .all() as { migration_name: string }[]
       ).map((row) => row.migration_name),
     );
@@ -62,7 +66,7 @@ export async function applyPendingMigrations(databaseUrl: string): Promise<strin
     });
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`Applying database migrations failed:\n${stderr || stdout}`);
+    throw new Error(`Applying database migrations failed:\n${stderr || stdout}`, { cause: error });
   }
   return pending;
 }

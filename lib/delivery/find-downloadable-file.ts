@@ -33,5 +33,13 @@ export function findDownloadableFileByName(name: string): DownloadableFile | nul
 
 function toFile(row: Row | undefined): DownloadableFile | null {
   if (!row) return null;
-  return { id: row.id, name: row.name, size: Number(row.size), visibility: row.visibility, uploadedAt: new Date(typeof row.uploadedAt === 'string' ? Date.parse(`${row.uploadedAt.replace(' ', 'T')}Z`) : row.uploadedAt) };
+  return {
+    id: row.id,
+    name: row.name,
+    size: Number(row.size),
+    visibility: row.visibility,
+    uploadedAt: new Date(
+      typeof row.uploadedAt === 'string' ? Date.parse(`${row.uploadedAt.replace(' ', 'T')}Z`) : row.uploadedAt,
+    ),
+  };
 }

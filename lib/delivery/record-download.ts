@@ -49,18 +49,20 @@ async function write(batch: { entry: CompletedDownload; at: Date }[]): Promise<v
     const insert = prepared(sqlite, INSERT_LOG);
     const count = prepared(sqlite, COUNT_DOWNLOADS);
     // One transaction for the batch; a file deleted meanwhile simply is not counted.
-    sqlite.transaction(() => {
-      for (const { entry, at } of batch) {
-        const info = formatInfo({
-          file_id: entry.fileId,
-          name: entry.name,
-          link_id: entry.linkId ?? undefined,
-          bytes: entry.bytes,
-          range: entry.range || undefined,
-        });
-        insert.run(at.getTime(), entry.actor.user, entry.actor.ip, info, entry.fileId);
-      }
-      for (const [id, n] of counts) count.run(n, id);
-    }).immediate();
+    sqlite
+      .transaction(() => {
+        for (const { entry, at } of batch) {
+          const info = formatInfo({
+            file_id: entry.fileId,
+            name: entry.name,
+            link_id: entry.linkId ?? undefined,
+            bytes: entry.bytes,
+            range: entry.range || undefined,
+          });
+          insert.run(at.getTime(), entry.actor.user, entry.actor.ip, info, entry.fileId);
+        }
+        for (const [id, n] of counts) count.run(n, id);
+      })
+      .immediate();
   });
 }

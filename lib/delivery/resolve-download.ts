@@ -115,7 +115,8 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
         return { kind: 'page', page };
       }
     }
-    const ifRangeMatches = answer.plan.status === 206 && single(request.headers['if-range']) === answer.plan.headers.ETag;
+    const ifRangeMatches =
+      answer.plan.status === 206 && single(request.headers['if-range']) === answer.plan.headers.ETag;
     if (await canResumeLinkDownload({ jti: link.jti, ip: request.clientIp, ifRangeMatches })) return answer;
     await consumeLinkUse({ jti: link.jti, ip: request.clientIp });
     return answer;

@@ -27,7 +27,8 @@ export async function handleDownloadRequest(request: Request): Promise<Response>
       clientIp: clientIpFromHeaders(request.headers),
     });
     if (answer.kind === 'error') return errorToWebResponse(answer.error, accept);
-    if (answer.kind === 'page') return new Response(answer.page.body, { status: answer.page.status, headers: answer.page.headers });
+    if (answer.kind === 'page')
+      return new Response(answer.page.body, { status: answer.page.status, headers: answer.page.headers });
     // The Web stream gives no completion signal here; count when the answer is handed over.
     recordCompletedDownload(answer);
     return await toWebResponse(answer.plan, answer.filePath, { accept });

@@ -19,7 +19,9 @@ describe('attachmentDisposition', () => {
   it('sends an ASCII name as filename only', () => {
     expect(check('report.pdf')).toBe('attachment; filename=report.pdf');
     expect(check('Quarterly report (final).pdf')).toBe('attachment; filename="Quarterly report (final).pdf"');
-    expect(parse(attachmentDisposition('Quarterly report (final).pdf')).parameters.filename).toBe('Quarterly report (final).pdf');
+    expect(parse(attachmentDisposition('Quarterly report (final).pdf')).parameters.filename).toBe(
+      'Quarterly report (final).pdf',
+    );
   });
 
   it('sends a Latin-1 name with an accent-free ASCII fallback and filename*', () => {
@@ -48,8 +50,15 @@ describe('attachmentDisposition', () => {
   });
 
   it('never lets CR, LF or other control characters into the header', () => {
-    for (const name of ['evil\r\nSet-Cookie: a=1.txt', 'tab\there.txt', 'nul\0.txt', 'del\x7f.txt', 'esc\x1b[31m.txt']) {
+    for (const name of [
+      'evil\r\nSet-Cookie: a=1.txt',
+      'tab\there.txt',
+      'nul\0.txt',
+      'del\x7f.txt',
+      'esc\x1b[31m.txt',
+    ]) {
       const header = check(name);
+      // eslint-disable-next-line no-control-regex -- the test looks for control characters
       expect(header).not.toMatch(/[\r\n\0\t\x7f\x1b]/);
       expect(parse(header).parameters.filename).toBe(name);
     }

@@ -128,7 +128,20 @@ describe('planDownload: Range', () => {
   });
 
   it('ignores malformed, invalid and foreign-unit Range headers (200, whole file)', () => {
-    for (const value of ['bytes=abc', 'bytes=5-2', 'items=0-1', 'bytes=', 'bytes=,', '0-5', 'bytes 0-5', 'bytes=1-2-3', 'bytes=1.5-2', 'bytes=-', 'bytes=+1-2', 'bytes=0x10-']) {
+    for (const value of [
+      'bytes=abc',
+      'bytes=5-2',
+      'items=0-1',
+      'bytes=',
+      'bytes=,',
+      '0-5',
+      'bytes 0-5',
+      'bytes=1-2-3',
+      'bytes=1.5-2',
+      'bytes=-',
+      'bytes=+1-2',
+      'bytes=0x10-',
+    ]) {
       const plan = range(value);
       expect(plan.status, value).toBe(200);
       expect(plan.headers['Content-Length']).toBe('1000');

@@ -61,7 +61,10 @@ export function planDownload({ method, headers, file }: DownloadInput): Download
   // is a cache's concern, the origin still answers the condition.
   if (
     (ifNoneMatch || ifModifiedSince) &&
-    fresh({ 'if-none-match': ifNoneMatch, 'if-modified-since': ifModifiedSince }, { etag, 'last-modified': lastModified })
+    fresh(
+      { 'if-none-match': ifNoneMatch, 'if-modified-since': ifModifiedSince },
+      { etag, 'last-modified': lastModified },
+    )
   ) {
     return {
       status: 304,
@@ -80,7 +83,8 @@ export function planDownload({ method, headers, file }: DownloadInput): Download
 
   // Range is defined for GET only (RFC 9110 §14.2), so HEAD always describes the whole file.
   const rangeHeader = method === 'GET' ? single(headers.range) : undefined;
-  const ranges = rangeHeader && ifRangeHolds(single(headers['if-range']), etag, file.mtimeMs) ? parseRange(size, rangeHeader) : null;
+  const ranges =
+    rangeHeader && ifRangeHolds(single(headers['if-range']), etag, file.mtimeMs) ? parseRange(size, rangeHeader) : null;
 
   if (ranges === 'unsatisfiable') {
     return {

@@ -16,26 +16,35 @@ import { sendDownloadNode } from './send-download-node';
 
 type Case = { size: number; header: string; start: number; end: number };
 
-const singleRange = fc
-  .integer({ min: 1, max: 200_000 })
-  .chain((size) =>
-    fc.oneof(
-      fc
-        .tuple(fc.integer({ min: 0, max: size - 1 }), fc.integer({ min: 0, max: size + 1000 }))
-        .filter(([first, last]) => last >= first)
-        .map(([first, last]): Case => ({ size, header: `bytes=${first}-${last}`, start: first, end: Math.min(last, size - 1) })),
-      fc.integer({ min: 0, max: size - 1 }).map((first): Case => ({ size, header: `bytes=${first}-`, start: first, end: size - 1 })),
-      fc
-        .integer({ min: 1, max: size + 1000 })
-        .map((length): Case => ({ size, header: `bytes=-${length}`, start: Math.max(0, size - length), end: size - 1 })),
-    ),
-  );
+const singleRange = fc.integer({ min: 1, max: 200_000 }).chain((size) =>
+  fc.oneof(
+    fc
+      .tuple(fc.integer({ min: 0, max: size - 1 }), fc.integer({ min: 0, max: size + 1000 }))
+      .filter(([first, last]) => last >= first)
+      .map(([first, last]): Case => ({
+        size,
+        header: `bytes=${first}-${last}`,
+        start: first,
+        end: Math.min(last, size - 1),
+      })),
+    fc
+      .integer({ min: 0, max: size - 1 })
+      .map((first): Case => ({ size, header: `bytes=${first}-`, start: first, end: size - 1 })),
+    fc
+      .integer({ min: 1, max: size + 1000 })
+      .map((length): Case => ({ size, header: `bytes=-${length}`, start: Math.max(0, size - length), end: size - 1 })),
+  ),
+);
 
 describe('single ranges (property)', () => {
   it('plan: 206, Content-Length = end - start + 1, Content-Range and bytes agree', () => {
     fc.assert(
       fc.property(singleRange, ({ size, header, start, end }) => {
-        const plan = planDownload({ method: 'GET', headers: { range: header }, file: { id: 'p', name: 'p.bin', size, mtimeMs: 0 } });
+        const plan = planDownload({
+          method: 'GET',
+          headers: { range: header },
+          file: { id: 'p', name: 'p.bin', size, mtimeMs: 0 },
+        });
         expect(plan.status).toBe(206);
         expect(plan.bytes).toEqual({ start, end });
         expect(plan.headers['Content-Length']).toBe(String(end - start + 1));
@@ -58,7 +67,11 @@ describe('single ranges (property)', () => {
         const size = Number(req.url!.slice(1));
         const filePath = path.join(dir, String(size));
         if (!fs.existsSync(filePath)) fs.writeFileSync(filePath, content.subarray(0, size));
-        const plan = planDownload({ method: 'GET', headers: req.headers, file: { id: 'p', name: 'p.bin', size, mtimeMs: 0 } });
+        const plan = planDownload({
+          method: 'GET',
+          headers: req.headers,
+          file: { id: 'p', name: 'p.bin', size, mtimeMs: 0 },
+        });
         sendDownloadNode(res, plan, filePath);
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -42,7 +42,10 @@ describe('renderDownloadError', () => {
   });
 
   it('titles link errors and escapes the message', () => {
-    const expired = renderDownloadError(new AppError('link_expired', 'This link expired at 2024-01-15 10:30 UTC.'), BROWSER_ACCEPT);
+    const expired = renderDownloadError(
+      new AppError('link_expired', 'This link expired at 2024-01-15 10:30 UTC.'),
+      BROWSER_ACCEPT,
+    );
     expect(expired.status).toBe(410);
     expect(expired.body).toContain('<h1>This link has expired</h1>');
     const invalid = renderDownloadError(new AppError('link_invalid', 'Not <b>valid</b> & "odd"'), BROWSER_ACCEPT);

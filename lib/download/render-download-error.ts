@@ -54,7 +54,8 @@ export function renderDownloadError(error: AppError, accept: string | null | und
         'Content-Type': 'text/html; charset=utf-8',
         'Content-Length': String(Buffer.byteLength(body)),
         ...COMMON_HEADERS,
-        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        'Content-Security-Policy':
+          "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
       },
       body,
     };

@@ -47,7 +47,13 @@ beforeAll(async () => {
       sendErrorNode(res, notFound(), accept);
       return;
     }
-    const file: DownloadFile = { id, name: `${id}.bin`, size: stat?.size ?? 0, mtimeMs: stat?.mtimeMs ?? 0, ...override };
+    const file: DownloadFile = {
+      id,
+      name: `${id}.bin`,
+      size: stat?.size ?? 0,
+      mtimeMs: stat?.mtimeMs ?? 0,
+      ...override,
+    };
     const plan = planDownload({ method: req.method, headers: req.headers, file });
     sendDownloadNode(res, plan, filePath, {
       onFinish: (completed, bytesSent, error) => {

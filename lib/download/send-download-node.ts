@@ -76,10 +76,16 @@ export function sendDownloadNode(
       // An invalid header value must cost this request, not the process (we are in a callback).
       fs.close(fd, ignore);
       report(false, 0, error as Error);
-      sendErrorNode(res, new AppError('internal', 'The download could not be prepared. The error was logged.'), res.req?.headers.accept);
+      sendErrorNode(
+        res,
+        new AppError('internal', 'The download could not be prepared. The error was logged.'),
+        res.req?.headers.accept,
+      );
       return;
     }
-    sendFileRange(res, fd, bytes.start, bytes.end - bytes.start + 1, (error, bytesSent) => report(!error, bytesSent, error));
+    sendFileRange(res, fd, bytes.start, bytes.end - bytes.start + 1, (error, bytesSent) =>
+      report(!error, bytesSent, error),
+    );
   });
 }
 
@@ -97,7 +103,13 @@ export function sendDownloadNode(
  * A file shorter than planned (truncated in place) would leave the client waiting for the
  * promised Content-Length; the connection is cut instead so it sees a failed download.
  */
-function sendFileRange(res: ServerResponse, fd: number, start: number, length: number, done: (error: Error | undefined, bytesSent: number) => void): void {
+function sendFileRange(
+  res: ServerResponse,
+  fd: number,
+  start: number,
+  length: number,
+  done: (error: Error | undefined, bytesSent: number) => void,
+): void {
   const size = Math.min(READ_CHUNK_SIZE, length);
   const free: Buffer[] = [];
   let buffers = 0;

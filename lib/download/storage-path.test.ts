@@ -13,7 +13,15 @@ describe('resolveStoragePath', () => {
   });
 
   it('keeps every traversal attempt inside the storage directory', () => {
-    for (const id of ['../etc/passwd', '..%2F..%2Fetc%2Fpasswd', '../../', '/etc/passwd', 'a/../../b', '..\\..\\x', '%2e%2e']) {
+    for (const id of [
+      '../etc/passwd',
+      '..%2F..%2Fetc%2Fpasswd',
+      '../../',
+      '/etc/passwd',
+      'a/../../b',
+      '..\\..\\x',
+      '%2e%2e',
+    ]) {
       const resolved = resolveStoragePath(DIR, id);
       expect(path.dirname(resolved), id).toBe(DIR);
       expect(path.basename(resolved)).not.toMatch(/^\.\.?$/);

@@ -52,7 +52,13 @@ describe('loadEnv', () => {
   it('reports every bad variable on its own line', () => {
     let caught: unknown;
     try {
-      loadEnv({ DATA_DIR: tempDataDir(), PORT: 'eighty', MAX_UPLOAD_SIZE: 'huge', LINK_SIGNING_ALG: 'none', TRUST_PROXY: 'x' });
+      loadEnv({
+        DATA_DIR: tempDataDir(),
+        PORT: 'eighty',
+        MAX_UPLOAD_SIZE: 'huge',
+        LINK_SIGNING_ALG: 'none',
+        TRUST_PROXY: 'x',
+      });
     } catch (error) {
       caught = error;
     }

@@ -233,7 +233,8 @@ function readOrCreateSecret(dataDir: string, name: string): string {
     }
   }
   const value = fs.readFileSync(file, 'utf8').trim();
-  if (value.length < 32) throw new EnvError([`${name}: the generated secret in ${file} is damaged; delete it to make a new one`]);
+  if (value.length < 32)
+    throw new EnvError([`${name}: the generated secret in ${file} is damaged; delete it to make a new one`]);
   return value;
 }
 

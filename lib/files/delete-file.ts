@@ -21,7 +21,9 @@ export async function deleteFile(id: string, actor: Actor): Promise<FileRecord> 
     throw error;
   }
   const filePath = resolveStoragePath(env().storageDir, file.id);
-  await fs.rm(filePath, { force: true }).catch((error) => console.error(`File ${file.id} was deleted but ${filePath} could not be removed:`, error));
+  await fs
+    .rm(filePath, { force: true })
+    .catch((error) => console.error(`File ${file.id} was deleted but ${filePath} could not be removed:`, error));
   await recordAudit({ action: 'delete', actor, fileId: file.id, info: { file_id: file.id, name: file.name } });
   return file;
 }

@@ -27,7 +27,9 @@ describe('deriveFileId', () => {
   });
 
   it('follows the configured algorithm and length', () => {
-    expect(deriveFileId('f4.txt', { algorithm: 'sha256', length: 12 })).toBe(fileIdDigest('f4.txt', 'sha256').slice(0, 12));
+    expect(deriveFileId('f4.txt', { algorithm: 'sha256', length: 12 })).toBe(
+      fileIdDigest('f4.txt', 'sha256').slice(0, 12),
+    );
     expect(deriveFileId('f4.txt', { algorithm: 'md5', length: 8 })).not.toBe(deriveFileId('f4.txt', sha256x8));
     expect(deriveFileId('f4.txt', { algorithm: 'sha256', length: 8 })).toBe(deriveFileId('f4.txt', sha256x8));
   });

@@ -41,7 +41,8 @@ export async function chooseFileId(
 ): Promise<ChosenFileId> {
   const chosen = await chooseIdFromDigest(fileIdDigest(name, options.algorithm), options.length, isTaken);
   // Only reachable when every prefix of a 128+ bit digest is taken: not by chance.
-  if (!chosen) throw new Error(`no free file id for "${name}": every prefix of its ${options.algorithm} digest is taken`);
+  if (!chosen)
+    throw new Error(`no free file id for "${name}": every prefix of its ${options.algorithm} digest is taken`);
   return chosen;
 }
 

@@ -17,12 +17,29 @@ export {
   type StoreFileFromPathInput,
   type StagedUpload,
 } from './store-file';
-export { receiveMultipartUpload, requestBodyToReadable, uploadHeadersOf, type MultipartUploadInput } from './parse-multipart';
-export { listFiles, DEFAULT_ORDER, type ListFilesInput, type ListFilesResult, type FileSort, type SortOrder } from './list-files';
+export {
+  receiveMultipartUpload,
+  requestBodyToReadable,
+  uploadHeadersOf,
+  type MultipartUploadInput,
+} from './parse-multipart';
+export {
+  listFiles,
+  DEFAULT_ORDER,
+  type ListFilesInput,
+  type ListFilesResult,
+  type FileSort,
+  type SortOrder,
+} from './list-files';
 export { getFile, getFileByName, requireFile } from './get-file';
 export { deleteFile } from './delete-file';
 export { setVisibility } from './set-visibility';
 export { serializeFile, fileUrl, fileByNameUrl, type FileObject } from './serialize-file';
-export { checkStorageConsistency, describeStorageConsistency, cleanupTempFiles, type StorageConsistency } from './storage-consistency';
+export {
+  checkStorageConsistency,
+  describeStorageConsistency,
+  cleanupTempFiles,
+  type StorageConsistency,
+} from './storage-consistency';
 export * from './schemas';
 export type { FileRecord, Visibility } from './types';

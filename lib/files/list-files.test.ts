@@ -106,7 +106,12 @@ describe('listFiles with 100,000 files', () => {
     // A cursor page seeks into the index instead of scanning from its start.
     expect(next.join(' ')).toMatch(/^SEARCH File USING (COVERING )?INDEX/);
 
-    const cursor = encodeCursor(sort === 'date' ? middle.uploadedAt : sort === 'size' ? String(middle.size) : middle.name, middle.id, sort, order);
+    const cursor = encodeCursor(
+      sort === 'date' ? middle.uploadedAt : sort === 'size' ? String(middle.size) : middle.name,
+      middle.id,
+      sort,
+      order,
+    );
     const [, firstMs] = await timed(() => listFiles({ sort, order, limit: 50 }));
     const [page, cursorMs] = await timed(() => listFiles({ sort, order, limit: 50, cursor }));
     expect(page.items).toHaveLength(50);
@@ -158,7 +163,13 @@ describe('listFiles with 100,000 files', () => {
     expect((await listFiles({ q: 'PCTFILE' })).items).toEqual([]);
 
     const numbered = await listFiles({ q: 'file-4242', sort: 'name', limit: 5 });
-    expect(numbered.items.map((file) => file.name)).toEqual(['file-4242.bin', 'file-42420.bin', 'file-42421.bin', 'file-42422.bin', 'file-42423.bin']);
+    expect(numbered.items.map((file) => file.name)).toEqual([
+      'file-4242.bin',
+      'file-42420.bin',
+      'file-42421.bin',
+      'file-42422.bin',
+      'file-42423.bin',
+    ]);
     const rest = await listFiles({ q: 'file-4242', sort: 'name', limit: 200, cursor: numbered.nextCursor });
     expect(rest.items).toHaveLength(6);
     expect(rest.nextCursor).toBeNull();
@@ -175,7 +186,9 @@ describe('listFiles with 100,000 files', () => {
     expect(other).toBeInstanceOf(AppError);
     expect((other as AppError).message).toMatch(/different sort order/);
     await expect(listFiles({ cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'bad_request' });
-    await expect(listFiles({ cursor: Buffer.from('{"s":"date","o":"desc","k":"1 OR 1=1","i":"x"}').toString('base64url') })).rejects.toMatchObject({
+    await expect(
+      listFiles({ cursor: Buffer.from('{"s":"date","o":"desc","k":"1 OR 1=1","i":"x"}').toString('base64url') }),
+    ).rejects.toMatchObject({
       code: 'bad_request',
     });
     await expect(listFiles({ limit: 0 })).rejects.toMatchObject({ code: 'validation_failed' });

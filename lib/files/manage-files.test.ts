@@ -27,9 +27,10 @@ beforeEach(async () => {
   fs.mkdirSync(temp.storageDir, { recursive: true });
 });
 
-const text = (value: string) => (async function* () {
-  yield Buffer.from(value);
-})();
+const text = (value: string) =>
+  (async function* () {
+    yield Buffer.from(value);
+  })();
 const pathOf = (id: string) => resolveStoragePath(temp.storageDir, id);
 
 describe('getFile and getFileByName', () => {

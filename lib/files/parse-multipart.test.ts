@@ -31,7 +31,12 @@ function multipartRequest(form: FormData): Request {
 }
 
 function upload(request: Request, options: { replace?: boolean; visibility?: 'public' | 'private' } = {}) {
-  return receiveMultipartUpload({ headers: uploadHeadersOf(request), body: requestBodyToReadable(request), actor, ...options });
+  return receiveMultipartUpload({
+    headers: uploadHeadersOf(request),
+    body: requestBodyToReadable(request),
+    actor,
+    ...options,
+  });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
@@ -193,7 +198,9 @@ describe('receiveMultipartUpload', () => {
           this.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
         },
       });
-      const error = await rejection(receiveMultipartUpload({ headers: { 'content-type': contentType }, body: stream, actor }));
+      const error = await rejection(
+        receiveMultipartUpload({ headers: { 'content-type': contentType }, body: stream, actor }),
+      );
       expect(error.code).toBe('bad_request');
       expect(error.message).toMatch(/interrupted/);
       expect(await leftovers()).toEqual({ files: [], rows: 0 });
@@ -202,7 +209,9 @@ describe('receiveMultipartUpload', () => {
     it('rejects and leaves nothing when the body just stops', async () => {
       const { contentType, bytes: body } = await cutForm();
       const stream = Readable.from([body.subarray(0, body.length - 100_000)]);
-      const error = await rejection(receiveMultipartUpload({ headers: { 'content-type': contentType }, body: stream, actor }));
+      const error = await rejection(
+        receiveMultipartUpload({ headers: { 'content-type': contentType }, body: stream, actor }),
+      );
       expect(error.code).toBe('bad_request');
       expect(error.message).toMatch(/interrupted/);
       expect(await leftovers()).toEqual({ files: [], rows: 0 });

@@ -38,7 +38,13 @@ export type MultipartUploadInput = {
  * After a rejection the body may be only partly read; the HTTP layer should answer with
  * `Connection: close`.
  */
-export async function receiveMultipartUpload({ headers, body, visibility, replace = false, actor }: MultipartUploadInput): Promise<FileRecord[]> {
+export async function receiveMultipartUpload({
+  headers,
+  body,
+  visibility,
+  replace = false,
+  actor,
+}: MultipartUploadInput): Promise<FileRecord[]> {
   const staged = await receiveParts({ headers, body, replace });
   const records: FileRecord[] = [];
   for (let i = 0; i < staged.length; i++) {
@@ -52,11 +58,18 @@ export async function receiveMultipartUpload({ headers, body, visibility, replac
   return records;
 }
 
-function receiveParts({ headers, body, replace }: Pick<MultipartUploadInput, 'headers' | 'body' | 'replace'>): Promise<StagedUpload[]> {
+function receiveParts({
+  headers,
+  body,
+  replace,
+}: Pick<MultipartUploadInput, 'headers' | 'body' | 'replace'>): Promise<StagedUpload[]> {
   const contentType = headers['content-type'];
   if (!contentType || !/^multipart\/form-data\s*;/i.test(contentType.trim())) {
     return Promise.reject(
-      new AppError('bad_request', `Send the upload as multipart/form-data with the file in a field named "${FILE_FIELD}".`),
+      new AppError(
+        'bad_request',
+        `Send the upload as multipart/form-data with the file in a field named "${FILE_FIELD}".`,
+      ),
     );
   }
   const maxSize = env().maxUploadSize;
@@ -88,8 +101,8 @@ function receiveParts({ headers, body, replace }: Pick<MultipartUploadInput, 'he
       // Ends the file stream being received, so its temp file is removed too.
       parser.destroy(error instanceof Error ? error : undefined);
       void Promise.allSettled(receives).then(async (results) => {
-        await Promise.all(results.map((r) => (r.status === 'fulfilled' ? discardUpload(r.value) : undefined)));
-        reject(error);
+        await Promise.all(results.map((r) => (r.status === 'fulfilled' ? discardUpload(r.value) : Promise.resolve())));
+        reject(error instanceof Error ? error : new Error(String(error)));
       });
     };
 
@@ -105,7 +118,12 @@ function receiveParts({ headers, body, replace }: Pick<MultipartUploadInput, 'he
       nextName = undefined;
       if (name === undefined || name === '') {
         stream.resume();
-        fail(new AppError('bad_request', `The "${FILE_FIELD}" part has no file name: add a filename or send a "${NAME_FIELD}" field before it.`));
+        fail(
+          new AppError(
+            'bad_request',
+            `The "${FILE_FIELD}" part has no file name: add a filename or send a "${NAME_FIELD}" field before it.`,
+          ),
+        );
         return;
       }
       if (!replace && namesSeen.has(name.trim().normalize('NFC'))) {
@@ -115,7 +133,9 @@ function receiveParts({ headers, body, replace }: Pick<MultipartUploadInput, 'he
       }
       namesSeen.add(name.trim().normalize('NFC'));
       stream.on('limit', () => {
-        stream.destroy(new AppError('payload_too_large', `The file is larger than the upload limit of ${formatSize(maxSize)}.`));
+        stream.destroy(
+          new AppError('payload_too_large', `The file is larger than the upload limit of ${formatSize(maxSize)}.`),
+        );
       });
       const receive = receiveUpload({ source: stream, name, replace });
       receive.catch(fail);
@@ -131,7 +151,10 @@ function receiveParts({ headers, body, replace }: Pick<MultipartUploadInput, 'he
       nextName = value;
     });
 
-    const tooMany = () => fail(new AppError('bad_request', `Too many parts in one upload: send at most ${LIMITS.files} files per request.`));
+    const tooMany = () =>
+      fail(
+        new AppError('bad_request', `Too many parts in one upload: send at most ${LIMITS.files} files per request.`),
+      );
     parser.on('filesLimit', tooMany);
     parser.on('fieldsLimit', tooMany);
     parser.on('partsLimit', tooMany);

@@ -17,7 +17,11 @@ describe('listFilesQuerySchema', () => {
   });
 
   it('parses the parameters and refuses bad ones with a sentence', () => {
-    expect(listFilesQuerySchema.parse(query('q=%20report%20&limit=200&cursor=abc'))).toMatchObject({ q: 'report', limit: 200, cursor: 'abc' });
+    expect(listFilesQuerySchema.parse(query('q=%20report%20&limit=200&cursor=abc'))).toMatchObject({
+      q: 'report',
+      limit: 200,
+      cursor: 'abc',
+    });
     const bad = (qs: string) => toAppError(listFilesQuerySchema.safeParse(query(qs)).error).message;
     expect(bad('limit=0')).toBe('limit: must be at least 1.');
     expect(bad('limit=201')).toBe('limit: must be at most 200.');
@@ -43,7 +47,10 @@ describe('updateFileBodySchema', () => {
 describe('uploadQuerySchema', () => {
   it('reads ?visibility= and ?replace=', () => {
     expect(uploadQuerySchema.parse(query(''))).toEqual({ visibility: undefined, replace: false });
-    expect(uploadQuerySchema.parse(query('visibility=public&replace=1'))).toEqual({ visibility: 'public', replace: true });
+    expect(uploadQuerySchema.parse(query('visibility=public&replace=1'))).toEqual({
+      visibility: 'public',
+      replace: true,
+    });
     expect(uploadQuerySchema.parse(query('replace=true')).replace).toBe(true);
     expect(uploadQuerySchema.parse(query('replace=0')).replace).toBe(false);
     expect(uploadQuerySchema.parse({ replace: true }).replace).toBe(true);

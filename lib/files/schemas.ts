@@ -17,11 +17,14 @@ export const visibilitySchema = z.enum(VISIBILITIES, { error: 'must be "private"
 /** `1`, `true`, `yes`, `on` and `0`, `false`, `no`, `off` (any case); absent is false. */
 export const booleanFlagSchema = z.preprocess(
   (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value),
-  z.union([
-    z.boolean(),
-    z.enum(['1', 'true', 'yes', 'on', '']).transform(() => true),
-    z.enum(['0', 'false', 'no', 'off']).transform(() => false),
-  ], { error: 'must be 1 or 0 (or true or false).' }),
+  z.union(
+    [
+      z.boolean(),
+      z.enum(['1', 'true', 'yes', 'on', '']).transform(() => true),
+      z.enum(['0', 'false', 'no', 'off']).transform(() => false),
+    ],
+    { error: 'must be 1 or 0 (or true or false).' },
+  ),
 );
 
 /** `GET /api/v1/files` and the admin file list. */
@@ -49,7 +52,12 @@ export type ListFilesQuery = z.output<typeof listFilesQuerySchema>;
 /** `PATCH /api/v1/files/{id}`. */
 export const updateFileBodySchema = z.strictObject(
   { visibility: visibilitySchema },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'Only "visibility" can be changed.' : 'Send a JSON object like {"visibility":"public"}.') },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? 'Only "visibility" can be changed.'
+        : 'Send a JSON object like {"visibility":"public"}.',
+  },
 );
 
 export type UpdateFileBody = z.output<typeof updateFileBodySchema>;
@@ -66,12 +74,16 @@ export type UploadQuery = z.output<typeof uploadQuerySchema>;
 export const fileIdSchema = z.string().min(1, 'The file id is empty.').max(128, 'No such file id.');
 
 /** URLSearchParams (or Next's searchParams object) as a plain object for the schemas above. */
-export function searchParamsToObject(params: URLSearchParams | Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+export function searchParamsToObject(
+  params: URLSearchParams | Record<string, string | string[] | undefined>,
+): Record<string, string | undefined> {
   if (params instanceof URLSearchParams) {
     const out: Record<string, string> = {};
     // The first value wins when a parameter repeats, as in most frameworks.
     for (const [key, value] of params) if (!(key in out)) out[key] = value;
     return out;
   }
-  return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value]));
+  return Object.fromEntries(
+    Object.entries(params).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value]),
+  );
 }

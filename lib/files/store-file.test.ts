@@ -72,7 +72,12 @@ describe('storeFile', () => {
   });
 
   it('accepts a Node Readable and honours the visibility asked for', async () => {
-    const file = await storeFile({ source: Readable.from([Buffer.from('hello')]), name: 'hello.c', visibility: 'public', actor: CLI_ACTOR });
+    const file = await storeFile({
+      source: Readable.from([Buffer.from('hello')]),
+      name: 'hello.c',
+      visibility: 'public',
+      actor: CLI_ACTOR,
+    });
     expect(file).toMatchObject({ visibility: 'public', size: 5n, uploadedById: null });
     expect(fs.readFileSync(pathOf(file.id), 'utf8')).toBe('hello');
   });
@@ -105,15 +110,31 @@ describe('storeFile', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect((rejected.reason as AppError).code).toBe('conflict');
-    expect(await leftovers()).toEqual({ files: [path.basename(pathOf(deriveFileId('race.bin', { algorithm: 'sha256', length: 8 })))], rows: 1 });
+    expect(await leftovers()).toEqual({
+      files: [path.basename(pathOf(deriveFileId('race.bin', { algorithm: 'sha256', length: 8 })))],
+      rows: 1,
+    });
   });
 
   it('with replace, swaps in the new bytes under the same id and keeps everything else', async () => {
-    const old = await storeFile({ source: byteSource(1000, { seed: 'old' }).source, name: 'notes.txt', visibility: 'public', actor });
-    await db().file.update({ where: { id: old.id }, data: { downloads: 7, uploadedAt: new Date('2026-01-01T00:00:00Z') } });
+    const old = await storeFile({
+      source: byteSource(1000, { seed: 'old' }).source,
+      name: 'notes.txt',
+      visibility: 'public',
+      actor,
+    });
+    await db().file.update({
+      where: { id: old.id },
+      data: { downloads: 7, uploadedAt: new Date('2026-01-01T00:00:00Z') },
+    });
 
     const expected = await sha256Of(byteSource(2 * MiB, { seed: 'new' }).source);
-    const updated = await storeFile({ source: byteSource(2 * MiB, { seed: 'new' }).source, name: 'notes.txt', replace: true, actor });
+    const updated = await storeFile({
+      source: byteSource(2 * MiB, { seed: 'new' }).source,
+      name: 'notes.txt',
+      replace: true,
+      actor,
+    });
 
     expect(updated).toMatchObject({ id: old.id, size: BigInt(2 * MiB), visibility: 'public', downloads: 7 });
     expect(updated.uploadedAt.getTime()).toBeGreaterThan(new Date('2026-01-02').getTime());
@@ -174,7 +195,9 @@ describe('storeFile', () => {
     });
 
     it('removes the stored bytes if the row cannot be written', async () => {
-      await db().$executeRawUnsafe(`CREATE TRIGGER fail_file_insert BEFORE INSERT ON "File" BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`);
+      await db().$executeRawUnsafe(
+        `CREATE TRIGGER fail_file_insert BEFORE INSERT ON "File" BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
+      );
       try {
         await expect(storeFile({ source: byteSource(MiB).source, name: 'x.bin', actor })).rejects.toThrow();
         expect(await leftovers()).toEqual({ files: [], rows: 0 });
@@ -184,7 +207,9 @@ describe('storeFile', () => {
     });
 
     it('undoes the upload if the audit entry cannot be written', async () => {
-      await db().$executeRawUnsafe(`CREATE TRIGGER fail_log_insert BEFORE INSERT ON "Log" BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`);
+      await db().$executeRawUnsafe(
+        `CREATE TRIGGER fail_log_insert BEFORE INSERT ON "Log" BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
+      );
       try {
         await expect(storeFile({ source: byteSource(MiB).source, name: 'x.bin', actor })).rejects.toThrow();
         expect(await leftovers()).toEqual({ files: [], rows: 0 });
@@ -196,9 +221,13 @@ describe('storeFile', () => {
     it('keeps the old bytes and row if a replace cannot update the row', async () => {
       const old = await storeFile({ source: byteSource(1000, { seed: 'old' }).source, name: 'keep.txt', actor });
       const before = await sha256File(pathOf(old.id));
-      await db().$executeRawUnsafe(`CREATE TRIGGER fail_file_update BEFORE UPDATE ON "File" BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`);
+      await db().$executeRawUnsafe(
+        `CREATE TRIGGER fail_file_update BEFORE UPDATE ON "File" BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
+      );
       try {
-        await expect(storeFile({ source: byteSource(MiB).source, name: 'keep.txt', replace: true, actor })).rejects.toThrow();
+        await expect(
+          storeFile({ source: byteSource(MiB).source, name: 'keep.txt', replace: true, actor }),
+        ).rejects.toThrow();
       } finally {
         await db().$executeRawUnsafe('DROP TRIGGER fail_file_update');
       }

@@ -51,7 +51,14 @@ export type StoreFileFromPathInput = StoreFileOptions & {
  * Streams `source` to disk and stores it as `name`. Rejects with an AppError for anything a
  * user did. The source is always either read to the end or destroyed.
  */
-export async function storeFile({ source, name, visibility, replace = false, actor, declaredSize }: StoreFileInput): Promise<FileRecord> {
+export async function storeFile({
+  source,
+  name,
+  visibility,
+  replace = false,
+  actor,
+  declaredSize,
+}: StoreFileInput): Promise<FileRecord> {
   const staged = await receiveUpload({ source, name, replace, declaredSize });
   return finalizeUpload({ ...staged, visibility, replace, actor });
 }
@@ -96,7 +103,13 @@ export async function discardUpload(staged: StagedUpload): Promise<void> {
  * Stores a file that is already complete on disk (resumable uploads). Same rules and same
  * final step as `storeFile`; the file at `tempPath` is gone afterwards, whatever the outcome.
  */
-export async function storeFileFromPath({ tempPath, name, visibility, replace = false, actor }: StoreFileFromPathInput): Promise<FileRecord> {
+export async function storeFileFromPath({
+  tempPath,
+  name,
+  visibility,
+  replace = false,
+  actor,
+}: StoreFileFromPathInput): Promise<FileRecord> {
   let ownTemp: string | null = null;
   try {
     const fileName = normalizeFileName(name);
@@ -250,7 +263,9 @@ async function createNew({ tempPath, size, name, visibility, actor }: FinalizeUp
     }
 
     if (collisions.length) {
-      console.warn(`File id collision: "${name}" could not use ${collisions.join(', ')} (held by other files) and got ${id}.`);
+      console.warn(
+        `File id collision: "${name}" could not use ${collisions.join(', ')} (held by other files) and got ${id}.`,
+      );
     }
     try {
       await recordAudit({
@@ -261,7 +276,9 @@ async function createNew({ tempPath, size, name, visibility, actor }: FinalizeUp
       });
     } catch (error) {
       // Without its audit entry the upload must not count: undo it.
-      await db().file.delete({ where: { id } }).catch((undoError) => console.error('Could not undo a file row after a failed audit write:', undoError));
+      await db()
+        .file.delete({ where: { id } })
+        .catch((undoError) => console.error('Could not undo a file row after a failed audit write:', undoError));
       await removeQuietly(finalPath);
       throw error;
     }
@@ -270,7 +287,10 @@ async function createNew({ tempPath, size, name, visibility, actor }: FinalizeUp
   throw new Error(`could not place "${name}": its candidate ids kept being taken by concurrent uploads`);
 }
 
-async function replaceExisting(existing: FileRecord, { tempPath, size, name, visibility, actor }: FinalizeUploadInput): Promise<FileRecord> {
+async function replaceExisting(
+  existing: FileRecord,
+  { tempPath, size, name, visibility, actor }: FinalizeUploadInput,
+): Promise<FileRecord> {
   const storageDir = env().storageDir;
   const finalPath = resolveStoragePath(storageDir, existing.id);
   // Keep the old bytes reachable until the row says the new ones are in place, so a failed
@@ -298,7 +318,12 @@ async function replaceExisting(existing: FileRecord, { tempPath, size, name, vis
   try {
     record = await db().file.update({
       where: { id: existing.id },
-      data: { size: BigInt(size), type: contentTypeFor(name), uploadedAt: new Date(), ...(visibility ? { visibility } : {}) },
+      data: {
+        size: BigInt(size),
+        type: contentTypeFor(name),
+        uploadedAt: new Date(),
+        ...(visibility ? { visibility } : {}),
+      },
     });
   } catch (error) {
     await restore();
@@ -316,7 +341,12 @@ async function replaceExisting(existing: FileRecord, { tempPath, size, name, vis
     await db()
       .file.update({
         where: { id: existing.id },
-        data: { size: existing.size, type: existing.type, uploadedAt: existing.uploadedAt, visibility: existing.visibility },
+        data: {
+          size: existing.size,
+          type: existing.type,
+          uploadedAt: existing.uploadedAt,
+          visibility: existing.visibility,
+        },
       })
       .catch((undoError) => console.error(`Could not undo the row update of file ${existing.id}:`, undoError));
     await restore();
@@ -406,7 +436,9 @@ function tooLarge(maxSize: number): AppError {
 }
 
 function nameTaken(name: string): AppError {
-  return new AppError('conflict', `A file named "${name}" already exists. Upload it with replace to overwrite it.`, { name });
+  return new AppError('conflict', `A file named "${name}" already exists. Upload it with replace to overwrite it.`, {
+    name,
+  });
 }
 
 /** An error while reading the upload: the client went away or sent something broken. */
@@ -424,7 +456,10 @@ function asDiskError(error: unknown): unknown {
 }
 
 function isNodeStream(source: StoreFileInput['source']): source is Readable {
-  return typeof (source as Partial<Readable>).on === 'function' && typeof (source as Partial<Readable>).destroy === 'function';
+  return (
+    typeof (source as Partial<Readable>).on === 'function' &&
+    typeof (source as Partial<Readable>).destroy === 'function'
+  );
 }
 
 /** Stops a source we gave up on, so a request body is not left half-read and a file handle not left open. */

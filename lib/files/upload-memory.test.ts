@@ -29,7 +29,9 @@ function generatedMultipart(boundary: string, hash: crypto.Hash): Readable {
       switch (stage) {
         case 'head':
           stage = 'body';
-          this.push(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+          this.push(
+            `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+          );
           return;
         case 'body': {
           const part = chunk.subarray(0, Math.min(chunk.length, SIZE - sent));

@@ -13,7 +13,10 @@ export function clientIpFromHeaders(headers: HeaderSource): string {
   if (secret && headers.get(INTERNAL_SECRET_HEADER) === secret) {
     return headers.get(CLIENT_IP_HEADER) ?? 'unknown';
   }
-  const chain = (headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const chain = (headers.get('x-forwarded-for') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const socketAddress = chain.pop();
   return resolveClientIp({
     socketAddress,

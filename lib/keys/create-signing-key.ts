@@ -37,12 +37,24 @@ export async function createSigningKey(algorithm: SigningAlgorithm): Promise<New
         kid,
         algorithm,
         material: encryptKeyMaterial(JSON.stringify(privateJwk), kid),
-        publicJwk: JSON.stringify({ kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, kid, alg: 'EdDSA', use: 'sig' }),
+        publicJwk: JSON.stringify({
+          kty: publicJwk.kty,
+          crv: publicJwk.crv,
+          x: publicJwk.x,
+          kid,
+          alg: 'EdDSA',
+          use: 'sig',
+        }),
       };
     }
   }
 }
 
 export function hs256Kid(secret: Uint8Array): string {
-  return crypto.createHash('sha256').update('fileserver hs256 kid\0').update(secret).digest('base64url').slice(0, KID_LENGTH);
+  return crypto
+    .createHash('sha256')
+    .update('fileserver hs256 kid\0')
+    .update(secret)
+    .digest('base64url')
+    .slice(0, KID_LENGTH);
 }

@@ -61,7 +61,15 @@ async function readRing(): Promise<Map<string, RingKey>> {
   const state = ringState();
   state.reads += 1;
   const rows = await db().signingKey.findMany({
-    select: { kid: true, algorithm: true, material: true, publicJwk: true, createdAt: true, retiredAt: true, verifyUntil: true },
+    select: {
+      kid: true,
+      algorithm: true,
+      material: true,
+      publicJwk: true,
+      createdAt: true,
+      retiredAt: true,
+      verifyUntil: true,
+    },
   });
   const keys = new Map<string, RingKey>();
   for (const row of rows) {

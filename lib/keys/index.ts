@@ -16,7 +16,14 @@ export {
 } from './rotate-keys';
 export { getVerificationKey, lookupKey, reloadKeyRing, isVerifying } from './get-verification-key';
 export { getSigningKey, type SigningKey } from './get-signing-key';
-export { configureKeyCache, invalidateKeyCache, keyCacheStats, resetKeyCacheForTests, type RingKey, type KeyCacheSettings } from './ring-state';
+export {
+  configureKeyCache,
+  invalidateKeyCache,
+  keyCacheStats,
+  resetKeyCacheForTests,
+  type RingKey,
+  type KeyCacheSettings,
+} from './ring-state';
 export { listKeys, publicJwks, type KeyInfo, type KeyRingStatus, type Jwks } from './list-keys';
 export { rotationSlot, nextRotationAt } from './rotation-slot';
 export { startKeyRotationSchedule, type KeyRotationSchedule } from './schedule-key-rotation';

@@ -38,18 +38,16 @@ export async function listKeys(now: Date = new Date()): Promise<KeyRingStatus> {
   });
   // The newest unretired key signs (findActiveKey's rule).
   const activeKid = rows.find((row) => row.retiredAt === null)?.kid;
-  const keys = rows.map(
-    (row): KeyInfo => ({
-      kid: row.kid,
-      algorithm: row.algorithm as SigningAlgorithm,
-      createdAt: row.createdAt,
-      retiredAt: row.retiredAt,
-      verifyUntil: row.verifyUntil,
-      active: row.kid === activeKid,
-      verifying: isVerifying(row, now),
-      scheduled: row.slot !== null,
-    }),
-  );
+  const keys = rows.map((row): KeyInfo => ({
+    kid: row.kid,
+    algorithm: row.algorithm as SigningAlgorithm,
+    createdAt: row.createdAt,
+    retiredAt: row.retiredAt,
+    verifyUntil: row.verifyUntil,
+    active: row.kid === activeKid,
+    verifying: isVerifying(row, now),
+    scheduled: row.slot !== null,
+  }));
   const active = keys.find((key) => key.active);
   return {
     keys,

@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { calculateJwkThumbprint } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../audit';
 import { db } from '../db';
@@ -42,7 +42,10 @@ describe('the key ring (HS256)', () => {
     expect(old.verifyUntil).toEqual(new Date(now.getTime() + 7 * 24 * HOUR + 30_000));
     expect((await getSigningKey()).kid).toBe(rotated?.kid);
     const entry = await db().log.findFirstOrThrow({ where: { action: 'key_rotate', user: 'alice' } });
-    expect(entry).toMatchObject({ ipAddress: '10.0.0.1', info: `kid: ${rotated?.kid}, algorithm: HS256, scheduled: false, retired: 1, deleted: 0` });
+    expect(entry).toMatchObject({
+      ipAddress: '10.0.0.1',
+      info: `kid: ${rotated?.kid}, algorithm: HS256, scheduled: false, retired: 1, deleted: 0`,
+    });
     const material = (await db().signingKey.findMany()).map((key) => key.material);
     for (const text of material) expect(entry.info).not.toContain(text);
   });
@@ -71,7 +74,9 @@ describe('the key ring (HS256)', () => {
     expect(keys[1].slot).toBe(BigInt(rotationSlot(boundary)));
     expect(keys.filter((key) => key.retiredAt === null)).toHaveLength(1);
     expect(await rotateIfDue(new Date('2026-02-01T11:30:00Z'))).toBeNull();
-    expect(await db().log.count({ where: { action: 'key_rotate', info: { contains: `kid: ${keys[1].kid}` } } })).toBe(1);
+    expect(await db().log.count({ where: { action: 'key_rotate', info: { contains: `kid: ${keys[1].kid}` } } })).toBe(
+      1,
+    );
   });
 
   it('an on-demand rotation does not shift the schedule: the next rotation is at the next slot boundary', async () => {
@@ -84,7 +89,17 @@ describe('the key ring (HS256)', () => {
       [false, true, true],
     ]);
     // Never material in what the UI and API get.
-    for (const key of status.keys) expect(Object.keys(key).sort()).toEqual(['active', 'algorithm', 'createdAt', 'kid', 'retiredAt', 'scheduled', 'verifyUntil', 'verifying']);
+    for (const key of status.keys)
+      expect(Object.keys(key).sort()).toEqual([
+        'active',
+        'algorithm',
+        'createdAt',
+        'kid',
+        'retiredAt',
+        'scheduled',
+        'verifyUntil',
+        'verifying',
+      ]);
     expect(await rotateIfDue(new Date('2026-02-02T11:00:00Z'))).not.toBeNull();
   });
 
@@ -150,8 +165,8 @@ describe('the key ring (EdDSA)', () => {
     for (const jwk of jwks.keys) {
       expect(Object.keys(jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x']);
       expect(jwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
-      const { kty, crv, x } = jwk as JWK;
-      expect(jwk.kid).toBe((await calculateJwkThumbprint({ kty, crv, x } as JWK)).slice(0, 12));
+      const { kty, crv, x } = jwk;
+      expect(jwk.kid).toBe((await calculateJwkThumbprint({ kty, crv, x })).slice(0, 12));
     }
     expect(jwks.keys.map((jwk) => jwk.kid)).toContain(first.kid);
     await retireAllKeys({ actor: CLI_ACTOR });

@@ -54,41 +54,44 @@ export async function rotateKeys({
   // A link signed just before retirement lives at most LINK_MAX_TTL (+ skew) longer.
   const verifyUntil = emergency ? now : new Date(now.getTime() + config.linkMaxTtlMs + config.clockSkewMs);
   try {
-    const result = await db().$transaction(async (tx) => {
-      await tx.signingKey.create({ data: { ...key, createdAt: now, slot } });
-      const retired = await tx.signingKey.updateMany({
-        where: { retiredAt: null, kid: { not: key.kid } },
-        data: { retiredAt: now, verifyUntil },
-      });
-      if (emergency) {
-        await tx.signingKey.updateMany({
-          where: { kid: { not: key.kid }, OR: [{ verifyUntil: null }, { verifyUntil: { gt: now } }] },
-          data: { verifyUntil: now },
+    const result = await db().$transaction(
+      async (tx) => {
+        await tx.signingKey.create({ data: { ...key, createdAt: now, slot } });
+        const retired = await tx.signingKey.updateMany({
+          where: { retiredAt: null, kid: { not: key.kid } },
+          data: { retiredAt: now, verifyUntil },
         });
-      }
-      const deleted = await tx.signingKey.deleteMany({ where: { verifyUntil: { lt: now } } });
-      // Written inside the transaction (recordAudit uses the global client): the log says
-      // key_rotate exactly when a key was made. Never the material.
-      await tx.log.create({
-        data: {
-          action: 'key_rotate',
-          user: actor.user,
-          ipAddress: actor.ip,
-          info: formatInfo({
-            kid: key.kid,
-            algorithm,
-            scheduled,
-            emergency: emergency || undefined,
-            reason,
-            retired: retired.count,
-            deleted: deleted.count,
-          }),
-        },
-      });
-      return { retired: retired.count, deleted: deleted.count };
-      // Waiting for SQLite's write lock (busy timeout 10 s) must not trip Prisma's defaults
-      // (2 s to start, 5 s to finish) when several processes rotate at once.
-    }, { maxWait: 15_000, timeout: 20_000 });
+        if (emergency) {
+          await tx.signingKey.updateMany({
+            where: { kid: { not: key.kid }, OR: [{ verifyUntil: null }, { verifyUntil: { gt: now } }] },
+            data: { verifyUntil: now },
+          });
+        }
+        const deleted = await tx.signingKey.deleteMany({ where: { verifyUntil: { lt: now } } });
+        // Written inside the transaction (recordAudit uses the global client): the log says
+        // key_rotate exactly when a key was made. Never the material.
+        await tx.log.create({
+          data: {
+            action: 'key_rotate',
+            user: actor.user,
+            ipAddress: actor.ip,
+            info: formatInfo({
+              kid: key.kid,
+              algorithm,
+              scheduled,
+              emergency: emergency || undefined,
+              reason,
+              retired: retired.count,
+              deleted: deleted.count,
+            }),
+          },
+        });
+        return { retired: retired.count, deleted: deleted.count };
+        // Waiting for SQLite's write lock (busy timeout 10 s) must not trip Prisma's defaults
+        // (2 s to start, 5 s to finish) when several processes rotate at once.
+      },
+      { maxWait: 15_000, timeout: 20_000 },
+    );
     return { kid: key.kid, algorithm, ...result };
   } catch (error) {
     if (scheduled && isUniqueViolation(error)) return null;

@@ -36,7 +36,9 @@ describe('rotation with several processes', () => {
     ]);
     const made = runs.flatMap((run) => run.kids).filter(Boolean);
     expect(made).toHaveLength(5);
-    const slots = (await db().signingKey.findMany({ where: { slot: { not: null } }, orderBy: { slot: 'asc' } })).map((key) => Number(key.slot));
+    const slots = (await db().signingKey.findMany({ where: { slot: { not: null } }, orderBy: { slot: 'asc' } })).map(
+      (key) => Number(key.slot),
+    );
     const first = rotationSlot(new Date(base - 500));
     expect(slots).toEqual([first, first + 1, first + 2, first + 3, first + 4, first + 5]);
     expect(await db().signingKey.count({ where: { retiredAt: null } })).toBe(1);

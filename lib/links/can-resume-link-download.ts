@@ -19,7 +19,12 @@ export type CanResumeInput = {
   now?: Date;
 };
 
-export async function canResumeLinkDownload({ jti, ip, ifRangeMatches, now = new Date() }: CanResumeInput): Promise<boolean> {
+export async function canResumeLinkDownload({
+  jti,
+  ip,
+  ifRangeMatches,
+  now = new Date(),
+}: CanResumeInput): Promise<boolean> {
   if (!ifRangeMatches || !ip || ip === 'unknown') return false;
   const link = await db().link.findUnique({
     where: { id: jti },

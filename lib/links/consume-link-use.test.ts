@@ -80,17 +80,27 @@ describe('consuming tracked links', () => {
     const link = await createLink({ fileId: 'aaaaaaaa', ttlMs: 60_000, maxDownloads: 2, actor: CLI_ACTOR, now });
     // Within the 30 s leeway the use still counts, like the token check.
     await consumeLinkUse({ jti: link.id as string, ip: '1.2.3.4', now: new Date(now.getTime() + 60_000 + 29_000) });
-    expect(await refusal(consumeLinkUse({ jti: link.id as string, ip: '1.2.3.4', now: new Date(now.getTime() + 60_000 + 31_000) }))).toMatchObject({
+    expect(
+      await refusal(
+        consumeLinkUse({ jti: link.id as string, ip: '1.2.3.4', now: new Date(now.getTime() + 60_000 + 31_000) }),
+      ),
+    ).toMatchObject({
       code: 'link_expired',
       message: 'This link expired at 2026-05-05T10:01:00Z.',
     });
-    expect(await refusal(consumeLinkUse({ jti: 'nosuchlinkxyz', ip: '1.2.3.4' }))).toMatchObject({ code: 'link_invalid', reason: 'unknown_link' });
+    expect(await refusal(consumeLinkUse({ jti: 'nosuchlinkxyz', ip: '1.2.3.4' }))).toMatchObject({
+      code: 'link_invalid',
+      reason: 'unknown_link',
+    });
   });
 
   it('checkLinkUsable never counts a use', async () => {
     const link = await createLink({ fileId: 'aaaaaaaa', maxDownloads: 1, actor: CLI_ACTOR });
     for (let i = 0; i < 3; i += 1) {
-      await expect(checkLinkUsable({ jti: link.id as string })).resolves.toMatchObject({ maxDownloads: 1, downloads: 0 });
+      await expect(checkLinkUsable({ jti: link.id as string })).resolves.toMatchObject({
+        maxDownloads: 1,
+        downloads: 0,
+      });
     }
     await consumeLinkUse({ jti: link.id as string, ip: '1.2.3.4' });
     expect(await refusal(checkLinkUsable({ jti: link.id as string }))).toMatchObject({ code: 'link_used' });
@@ -100,7 +110,9 @@ describe('consuming tracked links', () => {
     const link = await createLink({ fileId: 'aaaaaaaa', maxDownloads: 1, actor: CLI_ACTOR });
     const at = new Date('2026-06-01T12:00:00.123Z');
     await consumeLinkUse({ jti: link.id as string, ip: '1.2.3.4', now: at });
-    const [raw] = await db().$queryRaw<{ kind: string }[]>`SELECT typeof("lastUsedAt") AS kind FROM "Link" WHERE "id" = ${link.id}`;
+    const [raw] = await db().$queryRaw<
+      { kind: string }[]
+    >`SELECT typeof("lastUsedAt") AS kind FROM "Link" WHERE "id" = ${link.id}`;
     expect(raw.kind).toBe('integer');
     expect((await db().link.findUniqueOrThrow({ where: { id: link.id as string } })).lastUsedAt).toEqual(at);
   });
@@ -125,7 +137,9 @@ describe('consuming tracked links', () => {
     });
 
     it('is refused from another IP, without a matching If-Range, or after the window', async () => {
-      expect(await canResumeLinkDownload({ jti, ip: '198.51.100.21', ifRangeMatches: true, now: at(60_000) })).toBe(false);
+      expect(await canResumeLinkDownload({ jti, ip: '198.51.100.21', ifRangeMatches: true, now: at(60_000) })).toBe(
+        false,
+      );
       expect(await canResumeLinkDownload({ jti, ip, ifRangeMatches: false, now: at(60_000) })).toBe(false);
       expect(await canResumeLinkDownload({ jti, ip, ifRangeMatches: true, now: at(10 * 60_000 + 1) })).toBe(false);
       expect(await canResumeLinkDownload({ jti, ip: 'unknown', ifRangeMatches: true, now: at(60_000) })).toBe(false);
@@ -143,9 +157,18 @@ describe('consuming tracked links', () => {
 
   it('records link_denied with the reason and never the token', async () => {
     const link = await createLink({ fileId: 'aaaaaaaa', maxDownloads: 1, actor: CLI_ACTOR });
-    await recordLinkDenied({ reason: 'used', fileId: 'aaaaaaaa', linkId: link.id, actor: { user: null, ip: '203.0.113.9' } });
+    await recordLinkDenied({
+      reason: 'used',
+      fileId: 'aaaaaaaa',
+      linkId: link.id,
+      actor: { user: null, ip: '203.0.113.9' },
+    });
     const entry = await db().log.findFirstOrThrow({ where: { action: 'link_denied' }, orderBy: { id: 'desc' } });
-    expect(entry).toMatchObject({ ipAddress: '203.0.113.9', fileId: 'aaaaaaaa', info: `reason: used, file_id: aaaaaaaa, link_id: ${link.id}` });
+    expect(entry).toMatchObject({
+      ipAddress: '203.0.113.9',
+      fileId: 'aaaaaaaa',
+      info: `reason: used, file_id: aaaaaaaa, link_id: ${link.id}`,
+    });
     expect(entry.info).not.toContain(link.token);
   });
 

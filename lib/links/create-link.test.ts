@@ -18,7 +18,12 @@ describe('link URLs stay short enough to paste', () => {
       try {
         resetKeyCacheForTests();
         await addFile('Ab3_x-9Z');
-        const tracked = await createLink({ fileId: 'Ab3_x-9Z', ttlMs: 7 * 86_400_000, maxDownloads: 1, actor: CLI_ACTOR });
+        const tracked = await createLink({
+          fileId: 'Ab3_x-9Z',
+          ttlMs: 7 * 86_400_000,
+          maxDownloads: 1,
+          actor: CLI_ACTOR,
+        });
         const untracked = await createLink({ fileId: 'Ab3_x-9Z', tracked: false, actor: CLI_ACTOR });
         expect(tracked.url.startsWith(`${PUBLIC_URL}/Ab3_x-9Z?t=`)).toBe(true);
         console.log(`${alg} link lengths: tracked ${tracked.url.length}, untracked ${untracked.url.length}`);
@@ -58,7 +63,9 @@ describe('creating, listing and revoking links', () => {
     expect(row).toMatchObject({ fileId: 'aaaaaaaa', downloads: 0, maxDownloads: null, expiresAt: link.expiresAt });
     const entry = await db().log.findFirstOrThrow({ where: { action: 'link_create' }, orderBy: { id: 'desc' } });
     expect(entry).toMatchObject({ user: 'alice', ipAddress: '10.0.0.1', fileId: 'aaaaaaaa' });
-    expect(entry.info).toBe(`link_id: ${link.id}, file_id: aaaaaaaa, expires: 2026-01-03T03:04:05.000Z, max_downloads: unlimited`);
+    expect(entry.info).toBe(
+      `link_id: ${link.id}, file_id: aaaaaaaa, expires: 2026-01-03T03:04:05.000Z, max_downloads: unlimited`,
+    );
     expect(entry.info).not.toContain(link.token);
   });
 
@@ -72,17 +79,28 @@ describe('creating, listing and revoking links', () => {
     expect(answer).toMatchObject({ code: 'validation_failed', status: 422 });
     expect(answer.message).toBe('A link can live at most 7d (LINK_MAX_TTL); 8d was asked.');
     await expect(createLink({ fileId: 'aaaaaaaa', ttlMs: 7 * 86_400_000, actor: CLI_ACTOR })).resolves.toBeTruthy();
-    expect(await refusal(createLink({ fileId: 'aaaaaaaa', ttlMs: 0, actor: CLI_ACTOR }))).toMatchObject({ code: 'validation_failed' });
+    expect(await refusal(createLink({ fileId: 'aaaaaaaa', ttlMs: 0, actor: CLI_ACTOR }))).toMatchObject({
+      code: 'validation_failed',
+    });
   });
 
   it('refuses one-time or limited links that would be untracked, bad limits, and unknown files', async () => {
-    expect(await refusal(createLink({ fileId: 'aaaaaaaa', tracked: false, maxDownloads: 1, actor: CLI_ACTOR }))).toMatchObject({
+    expect(
+      await refusal(createLink({ fileId: 'aaaaaaaa', tracked: false, maxDownloads: 1, actor: CLI_ACTOR })),
+    ).toMatchObject({
       code: 'validation_failed',
       message: 'One-time and limited links must be tracked.',
     });
-    expect(await refusal(createLink({ fileId: 'aaaaaaaa', maxDownloads: 0, actor: CLI_ACTOR }))).toMatchObject({ code: 'validation_failed' });
-    expect(await refusal(createLink({ fileId: 'aaaaaaaa', maxDownloads: 1.5, actor: CLI_ACTOR }))).toMatchObject({ code: 'validation_failed' });
-    expect(await refusal(createLink({ fileId: 'nosuchid', actor: CLI_ACTOR }))).toMatchObject({ code: 'not_found', status: 404 });
+    expect(await refusal(createLink({ fileId: 'aaaaaaaa', maxDownloads: 0, actor: CLI_ACTOR }))).toMatchObject({
+      code: 'validation_failed',
+    });
+    expect(await refusal(createLink({ fileId: 'aaaaaaaa', maxDownloads: 1.5, actor: CLI_ACTOR }))).toMatchObject({
+      code: 'validation_failed',
+    });
+    expect(await refusal(createLink({ fileId: 'nosuchid', actor: CLI_ACTOR }))).toMatchObject({
+      code: 'not_found',
+      status: 404,
+    });
   });
 
   it('lists tracked links newest first with file name, time left, uses and status, page by page', async () => {
@@ -90,7 +108,15 @@ describe('creating, listing and revoking links', () => {
     const base = Date.parse('2026-03-01T00:00:00Z');
     const made: Awaited<ReturnType<typeof createLink>>[] = [];
     for (let i = 0; i < 5; i += 1) {
-      made.push(await createLink({ fileId: 'aaaaaaaa', ttlMs: 3_600_000, maxDownloads: i === 0 ? 1 : null, actor: CLI_ACTOR, now: new Date(base + i * 1000) }));
+      made.push(
+        await createLink({
+          fileId: 'aaaaaaaa',
+          ttlMs: 3_600_000,
+          maxDownloads: i === 0 ? 1 : null,
+          actor: CLI_ACTOR,
+          now: new Date(base + i * 1000),
+        }),
+      );
     }
     await createLink({ fileId: 'aaaaaaaa', tracked: false, actor: CLI_ACTOR });
     await revokeLink({ id: made[1].id as string, actor: CLI_ACTOR });
@@ -99,7 +125,12 @@ describe('creating, listing and revoking links', () => {
     const now = new Date(base + 30 * 60_000);
     const first = await listLinks({ limit: 3, now });
     expect(first.items.map((item) => item.id)).toEqual([made[4].id, made[3].id, made[2].id]);
-    expect(first.items[0]).toMatchObject({ fileName: 'report.pdf', status: 'active', downloads: 0, maxDownloads: null });
+    expect(first.items[0]).toMatchObject({
+      fileName: 'report.pdf',
+      status: 'active',
+      downloads: 0,
+      maxDownloads: null,
+    });
     expect(first.items[0].timeLeftMs).toBe(3_600_000 + 4000 - 30 * 60_000);
     const second = await listLinks({ limit: 3, cursor: first.nextCursor, now });
     expect(second.items.map((item) => [item.id, item.status])).toEqual([
@@ -125,8 +156,14 @@ describe('creating, listing and revoking links', () => {
 
 describe('createLinkBodySchema', () => {
   it('accepts the API body and refuses what createLink would refuse', () => {
-    expect(createLinkBodySchema.parse({ ttlSeconds: 900, maxDownloads: 1 })).toEqual({ ttlSeconds: 900, maxDownloads: 1 });
-    expect(createLinkBodySchema.parse({ ttlSeconds: 900, maxDownloads: null })).toEqual({ ttlSeconds: 900, maxDownloads: null });
+    expect(createLinkBodySchema.parse({ ttlSeconds: 900, maxDownloads: 1 })).toEqual({
+      ttlSeconds: 900,
+      maxDownloads: 1,
+    });
+    expect(createLinkBodySchema.parse({ ttlSeconds: 900, maxDownloads: null })).toEqual({
+      ttlSeconds: 900,
+      maxDownloads: null,
+    });
     expect(createLinkBodySchema.parse({})).toEqual({});
     for (const body of [
       { ttlSeconds: 0 },
@@ -140,4 +177,3 @@ describe('createLinkBodySchema', () => {
     }
   });
 });
-

@@ -61,8 +61,14 @@ export async function createLink({
       `A link can live at most ${formatDuration(config.linkMaxTtlMs)} (LINK_MAX_TTL); ${formatDuration(ttl)} was asked.`,
     );
   }
-  if (maxDownloads !== null && (!Number.isInteger(maxDownloads) || maxDownloads < 1 || maxDownloads > MAX_DOWNLOADS_LIMIT)) {
-    throw new AppError('validation_failed', `maxDownloads must be a whole number from 1 to ${MAX_DOWNLOADS_LIMIT}, or null.`);
+  if (
+    maxDownloads !== null &&
+    (!Number.isInteger(maxDownloads) || maxDownloads < 1 || maxDownloads > MAX_DOWNLOADS_LIMIT)
+  ) {
+    throw new AppError(
+      'validation_failed',
+      `maxDownloads must be a whole number from 1 to ${MAX_DOWNLOADS_LIMIT}, or null.`,
+    );
   }
   if (!tracked && maxDownloads !== null) {
     throw new AppError('validation_failed', 'One-time and limited links must be tracked.');

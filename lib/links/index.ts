@@ -7,7 +7,15 @@ export { verifyLinkToken, type VerifiedLink } from './verify-link-token';
 export { consumeLinkUse, checkLinkUsable, type ConsumeLinkUseInput, type LinkUsage } from './consume-link-use';
 export { canResumeLinkDownload, type CanResumeInput } from './can-resume-link-download';
 export { revokeLink, type RevokedLink } from './revoke-link';
-export { listLinks, linkStatus, LINKS_LIMIT_MAX, type LinkListItem, type LinkStatus, type ListLinksInput, type ListLinksResult } from './list-links';
+export {
+  listLinks,
+  linkStatus,
+  LINKS_LIMIT_MAX,
+  type LinkListItem,
+  type LinkStatus,
+  type ListLinksInput,
+  type ListLinksResult,
+} from './list-links';
 export { recordLinkDenied, type LinkDeniedEntry } from './record-link-denied';
 export {
   linkDenialOf,

@@ -30,7 +30,12 @@ export type ListLinksResult = { items: LinkListItem[]; nextCursor: string | null
 
 export const LINKS_LIMIT_MAX = 200;
 
-export async function listLinks({ fileId, limit = 50, cursor, now = new Date() }: ListLinksInput = {}): Promise<ListLinksResult> {
+export async function listLinks({
+  fileId,
+  limit = 50,
+  cursor,
+  now = new Date(),
+}: ListLinksInput = {}): Promise<ListLinksResult> {
   if (!Number.isInteger(limit) || limit < 1 || limit > LINKS_LIMIT_MAX) {
     throw new AppError('validation_failed', `limit must be a whole number from 1 to ${LINKS_LIMIT_MAX}.`);
   }
@@ -49,22 +54,20 @@ export async function listLinks({ fileId, limit = 50, cursor, now = new Date() }
   });
   const page = rows.slice(0, limit);
   const skewMs = env().clockSkewMs;
-  const items = page.map(
-    (row): LinkListItem => ({
-      id: row.id,
-      fileId: row.fileId,
-      fileName: row.file.name,
-      createdAt: row.createdAt,
-      createdBy: row.createdBy?.username ?? null,
-      expiresAt: row.expiresAt,
-      timeLeftMs: Math.max(0, row.expiresAt.getTime() - now.getTime()),
-      maxDownloads: row.maxDownloads,
-      downloads: row.downloads,
-      lastUsedAt: row.lastUsedAt,
-      revokedAt: row.revokedAt,
-      status: linkStatus(row, now, skewMs),
-    }),
-  );
+  const items = page.map((row): LinkListItem => ({
+    id: row.id,
+    fileId: row.fileId,
+    fileName: row.file.name,
+    createdAt: row.createdAt,
+    createdBy: row.createdBy?.username ?? null,
+    expiresAt: row.expiresAt,
+    timeLeftMs: Math.max(0, row.expiresAt.getTime() - now.getTime()),
+    maxDownloads: row.maxDownloads,
+    downloads: row.downloads,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+    status: linkStatus(row, now, skewMs),
+  }));
   const last = page.at(-1);
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null };
 }
@@ -86,7 +89,8 @@ function encodeCursor(createdAt: Date, id: string): string {
 function decodeCursor(value: string): { createdAt: Date; id: string } {
   try {
     const [time, id] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown[];
-    if (typeof time === 'number' && Number.isSafeInteger(time) && typeof id === 'string') return { createdAt: new Date(time), id };
+    if (typeof time === 'number' && Number.isSafeInteger(time) && typeof id === 'string')
+      return { createdAt: new Date(time), id };
   } catch {
     // Falls through to the error below.
   }

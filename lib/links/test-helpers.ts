@@ -9,7 +9,9 @@ export async function addFile(id: string, name = `${id}.bin`) {
 }
 
 /** What a refused call answered: the error code and the audit reason. */
-export async function refusal(promise: Promise<unknown>): Promise<{ code: string; status: number; reason: string | undefined; message: string }> {
+export async function refusal(
+  promise: Promise<unknown>,
+): Promise<{ code: string; status: number; reason: string | undefined; message: string }> {
   try {
     await promise;
   } catch (error) {

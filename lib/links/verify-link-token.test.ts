@@ -29,9 +29,17 @@ for (const alg of ['HS256', 'EdDSA'] as const) {
       const link = await createLink({ fileId: 'aaaaaaaa', ttlMs: 3_600_000, actor: CLI_ACTOR, now: T0 });
       const verified = await verifyLinkToken(link.token, 'aaaaaaaa', T0);
       expect(verified).toMatchObject({ fileId: 'aaaaaaaa', jti: link.id, exp: T0.getTime() / 1000 + 3600 });
-      const [header, payload] = link.token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+      const [header, payload] = link.token
+        .split('.')
+        .slice(0, 2)
+        .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
       expect(header).toEqual({ alg, kid: (await getSigningKey()).kid });
-      expect(payload).toEqual({ sub: 'aaaaaaaa', jti: link.id, iat: T0.getTime() / 1000, exp: T0.getTime() / 1000 + 3600 });
+      expect(payload).toEqual({
+        sub: 'aaaaaaaa',
+        jti: link.id,
+        iat: T0.getTime() / 1000,
+        exp: T0.getTime() / 1000 + 3600,
+      });
     });
 
     it('an untracked link carries no jti and verifies without it', async () => {
@@ -46,7 +54,11 @@ for (const alg of ['HS256', 'EdDSA'] as const) {
       // A middle character: the last one may only carry padding bits.
       const i = 10;
       const tampered = `${h}.${p}.${s.slice(0, i)}${s[i] === 'A' ? 'B' : 'A'}${s.slice(i + 1)}`;
-      expect(await refusal(verifyLinkToken(tampered, 'aaaaaaaa', T0))).toMatchObject({ code: 'link_invalid', status: 403, reason: 'bad_signature' });
+      expect(await refusal(verifyLinkToken(tampered, 'aaaaaaaa', T0))).toMatchObject({
+        code: 'link_invalid',
+        status: 403,
+        reason: 'bad_signature',
+      });
     });
 
     it('refuses a tampered payload carrying the old signature (403)', async () => {
@@ -54,18 +66,30 @@ for (const alg of ['HS256', 'EdDSA'] as const) {
       const [h, p, s] = token.split('.');
       const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
       const longer = b64({ ...claims, exp: (claims.exp as number) + 365 * 86400 });
-      expect(await refusal(verifyLinkToken(`${h}.${longer}.${s}`, 'aaaaaaaa', T0))).toMatchObject({ code: 'link_invalid', reason: 'bad_signature' });
+      expect(await refusal(verifyLinkToken(`${h}.${longer}.${s}`, 'aaaaaaaa', T0))).toMatchObject({
+        code: 'link_invalid',
+        reason: 'bad_signature',
+      });
       // The same trick to point the link at another file.
       const other = b64({ ...claims, sub: 'bbbbbbbb' });
-      expect(await refusal(verifyLinkToken(`${h}.${other}.${s}`, 'bbbbbbbb', T0))).toMatchObject({ code: 'link_invalid', reason: 'bad_signature' });
+      expect(await refusal(verifyLinkToken(`${h}.${other}.${s}`, 'bbbbbbbb', T0))).toMatchObject({
+        code: 'link_invalid',
+        reason: 'bad_signature',
+      });
     });
 
     it('refuses alg "none", with or without a signature part (403)', async () => {
       const { kid } = await getSigningKey();
       const header = b64({ alg: 'none', kid });
       const payload = b64({ sub: 'aaaaaaaa', iat: T0.getTime() / 1000, exp: T0.getTime() / 1000 + 600 });
-      expect(await refusal(verifyLinkToken(`${header}.${payload}.`, 'aaaaaaaa', T0))).toMatchObject({ code: 'link_invalid', reason: 'malformed' });
-      expect(await refusal(verifyLinkToken(`${header}.${payload}.AAAA`, 'aaaaaaaa', T0))).toMatchObject({ code: 'link_invalid', reason: 'wrong_algorithm' });
+      expect(await refusal(verifyLinkToken(`${header}.${payload}.`, 'aaaaaaaa', T0))).toMatchObject({
+        code: 'link_invalid',
+        reason: 'malformed',
+      });
+      expect(await refusal(verifyLinkToken(`${header}.${payload}.AAAA`, 'aaaaaaaa', T0))).toMatchObject({
+        code: 'link_invalid',
+        reason: 'wrong_algorithm',
+      });
     });
 
     it('refuses a token signed with the other algorithm under the real kid (403)', async () => {
@@ -77,30 +101,46 @@ for (const alg of ['HS256', 'EdDSA'] as const) {
         const row = await db().signingKey.findUniqueOrThrow({ where: { kid } });
         const publicKey = Buffer.from((JSON.parse(row.publicJwk as string) as { x: string }).x, 'base64url');
         forged = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid }).sign(publicKey);
-        const withJwkText = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid }).sign(Buffer.from(row.publicJwk as string));
-        expect(await refusal(verifyLinkToken(withJwkText, 'aaaaaaaa', T0))).toMatchObject({ code: 'link_invalid', reason: 'wrong_algorithm' });
+        const withJwkText = await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'HS256', kid })
+          .sign(Buffer.from(row.publicJwk as string));
+        expect(await refusal(verifyLinkToken(withJwkText, 'aaaaaaaa', T0))).toMatchObject({
+          code: 'link_invalid',
+          reason: 'wrong_algorithm',
+        });
       } else {
         const { privateKey } = await generateKeyPair('Ed25519');
         forged = await new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid }).sign(privateKey);
       }
-      expect(await refusal(verifyLinkToken(forged, 'aaaaaaaa', T0))).toMatchObject({ code: 'link_invalid', status: 403, reason: 'wrong_algorithm' });
+      expect(await refusal(verifyLinkToken(forged, 'aaaaaaaa', T0))).toMatchObject({
+        code: 'link_invalid',
+        status: 403,
+        reason: 'wrong_algorithm',
+      });
     });
 
-    it('refuses an unknown kid (403) without trying the ring\'s keys', async () => {
+    it("refuses an unknown kid (403) without trying the ring's keys", async () => {
       const claims = { sub: 'aaaaaaaa', iat: T0.getTime() / 1000, exp: T0.getTime() / 1000 + 600 };
-      const key =
-        alg === 'HS256' ? crypto.randomBytes(32) : (await generateKeyPair('Ed25519')).privateKey;
+      const key = alg === 'HS256' ? crypto.randomBytes(32) : (await generateKeyPair('Ed25519')).privateKey;
       const token = await new SignJWT(claims).setProtectedHeader({ alg, kid: 'nosuchkey000' }).sign(key);
-      expect(await refusal(verifyLinkToken(token, 'aaaaaaaa', T0))).toMatchObject({ code: 'link_invalid', reason: 'unknown_key' });
+      expect(await refusal(verifyLinkToken(token, 'aaaaaaaa', T0))).toMatchObject({
+        code: 'link_invalid',
+        reason: 'unknown_key',
+      });
       const noKid = await new SignJWT(claims).setProtectedHeader({ alg }).sign(key);
-      expect(await refusal(verifyLinkToken(noKid, 'aaaaaaaa', T0))).toMatchObject({ code: 'link_invalid', reason: 'malformed' });
+      expect(await refusal(verifyLinkToken(noKid, 'aaaaaaaa', T0))).toMatchObject({
+        code: 'link_invalid',
+        reason: 'malformed',
+      });
     });
 
     it('expiry: one second past the leeway is 410 with the UTC time; inside the leeway still works', async () => {
       const link = await createLink({ fileId: 'aaaaaaaa', ttlMs: 60_000, actor: CLI_ACTOR, now: T0 });
       const exp = T0.getTime() + 60_000;
       // CLOCK_SKEW 30s: at exp + 29 s the link still works (a verifier clock a little ahead).
-      await expect(verifyLinkToken(link.token, 'aaaaaaaa', new Date(exp + 29_000))).resolves.toMatchObject({ fileId: 'aaaaaaaa' });
+      await expect(verifyLinkToken(link.token, 'aaaaaaaa', new Date(exp + 29_000))).resolves.toMatchObject({
+        fileId: 'aaaaaaaa',
+      });
       const late = await refusal(verifyLinkToken(link.token, 'aaaaaaaa', new Date(exp + 31_000)));
       expect(late).toMatchObject({ code: 'link_expired', status: 410, reason: 'expired' });
       expect(late.message).toBe(`This link expired at ${new Date(exp).toISOString().replace('.000Z', 'Z')}.`);
@@ -108,15 +148,32 @@ for (const alg of ['HS256', 'EdDSA'] as const) {
 
     it('refuses a link for another file (403)', async () => {
       const { token } = await createLink({ fileId: 'aaaaaaaa', actor: CLI_ACTOR, now: T0 });
-      expect(await refusal(verifyLinkToken(token, 'bbbbbbbb', T0))).toMatchObject({ code: 'link_invalid', reason: 'wrong_file' });
+      expect(await refusal(verifyLinkToken(token, 'bbbbbbbb', T0))).toMatchObject({
+        code: 'link_invalid',
+        reason: 'wrong_file',
+      });
     });
 
     it('refuses garbage (403 malformed)', async () => {
-      for (const token of ['', 'abc', 'a.b', 'a.b.c.d', '!!.??.**', `${'a'.repeat(2000)}.b.c`, 'eyJhbGciOiJIUzI1NiJ9.e30.']) {
-        expect(await refusal(verifyLinkToken(token, 'aaaaaaaa', T0))).toMatchObject({ code: 'link_invalid', reason: 'malformed' });
+      for (const token of [
+        '',
+        'abc',
+        'a.b',
+        'a.b.c.d',
+        '!!.??.**',
+        `${'a'.repeat(2000)}.b.c`,
+        'eyJhbGciOiJIUzI1NiJ9.e30.',
+      ]) {
+        expect(await refusal(verifyLinkToken(token, 'aaaaaaaa', T0))).toMatchObject({
+          code: 'link_invalid',
+          reason: 'malformed',
+        });
       }
       const notJson = `${Buffer.from('not json').toString('base64url')}.e30.AAAA`;
-      expect(await refusal(verifyLinkToken(notJson, 'aaaaaaaa', T0))).toMatchObject({ code: 'link_invalid', reason: 'malformed' });
+      expect(await refusal(verifyLinkToken(notJson, 'aaaaaaaa', T0))).toMatchObject({
+        code: 'link_invalid',
+        reason: 'malformed',
+      });
     });
 
     it('after a rotation, links made before and after both verify', async () => {
@@ -137,15 +194,24 @@ for (const alg of ['HS256', 'EdDSA'] as const) {
       // ... until verifyUntil has passed. (Moved into the past by hand: 7 days are long.)
       await db().signingKey.update({ where: { kid }, data: { verifyUntil: new Date(Date.now() - 1000) } });
       resetKeyCacheForTests();
-      expect(await refusal(verifyLinkToken(link.token, 'aaaaaaaa'))).toMatchObject({ code: 'link_invalid', reason: 'retired_key' });
+      expect(await refusal(verifyLinkToken(link.token, 'aaaaaaaa'))).toMatchObject({
+        code: 'link_invalid',
+        reason: 'retired_key',
+      });
     });
 
     it('emergency retirement refuses every link made before it, tracked or not', async () => {
       const tracked = await createLink({ fileId: 'aaaaaaaa', actor: CLI_ACTOR });
       const untracked = await createLink({ fileId: 'aaaaaaaa', tracked: false, actor: CLI_ACTOR });
       await retireAllKeys({ actor: CLI_ACTOR });
-      expect(await refusal(verifyLinkToken(tracked.token, 'aaaaaaaa'))).toMatchObject({ code: 'link_invalid', reason: 'retired_key' });
-      expect(await refusal(verifyLinkToken(untracked.token, 'aaaaaaaa'))).toMatchObject({ code: 'link_invalid', reason: 'retired_key' });
+      expect(await refusal(verifyLinkToken(tracked.token, 'aaaaaaaa'))).toMatchObject({
+        code: 'link_invalid',
+        reason: 'retired_key',
+      });
+      expect(await refusal(verifyLinkToken(untracked.token, 'aaaaaaaa'))).toMatchObject({
+        code: 'link_invalid',
+        reason: 'retired_key',
+      });
       const fresh = await createLink({ fileId: 'aaaaaaaa', actor: CLI_ACTOR });
       await expect(verifyLinkToken(fresh.token, 'aaaaaaaa')).resolves.toMatchObject({ jti: fresh.id });
     });
@@ -165,7 +231,10 @@ describe('switching LINK_SIGNING_ALG', () => {
       const fresh = await createLink({ fileId: 'aaaaaaaa', actor: CLI_ACTOR });
       expect(JSON.parse(Buffer.from(fresh.token.split('.')[0], 'base64url').toString()).alg).toBe('EdDSA');
       await expect(verifyLinkToken(fresh.token, 'aaaaaaaa')).resolves.toBeTruthy();
-      expect(await refusal(verifyLinkToken(old.token, 'aaaaaaaa'))).toMatchObject({ code: 'link_invalid', reason: 'wrong_algorithm' });
+      expect(await refusal(verifyLinkToken(old.token, 'aaaaaaaa'))).toMatchObject({
+        code: 'link_invalid',
+        reason: 'wrong_algorithm',
+      });
       const audit = await db().log.findMany({ where: { action: 'key_rotate' }, orderBy: { id: 'asc' } });
       expect(audit.at(-1)?.info).toContain('reason: algorithm changed to EdDSA');
     } finally {
@@ -173,4 +242,3 @@ describe('switching LINK_SIGNING_ALG', () => {
     }
   });
 });
-

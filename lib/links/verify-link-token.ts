@@ -37,7 +37,8 @@ export async function verifyLinkToken(token: string, fileId: string, now: Date =
   // Only the configured algorithm: no `none`, no HS256 token checked against an Ed25519 public
   // key or the reverse. (jwtVerify's `algorithms` below says it again.)
   if (header.alg !== algorithm) throw linkInvalid('wrong_algorithm');
-  if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 64) throw linkInvalid('malformed');
+  if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 64)
+    throw linkInvalid('malformed');
 
   // One key, named by the token; never every key in turn.
   const key = await lookupKey(header.kid);

@@ -65,13 +65,17 @@ it('records every action of a session once, with user and IP, and never a secret
   form.append('file', new Blob(['audited bytes']), 'trail.txt');
   const file = await (await api('/api/v1/files', { method: 'POST', body: form })).json(); // upload
   const json = { 'Content-Type': 'application/json' };
-  const link = await (await api(`/api/v1/files/${file.id}/links`, { method: 'POST', headers: json, body: '{"ttlSeconds":600}' })).json(); // link_create
+  const link = await (
+    await api(`/api/v1/files/${file.id}/links`, { method: 'POST', headers: json, body: '{"ttlSeconds":600}' })
+  ).json(); // link_create
   const linkPath = link.url.slice(server.baseURL.length);
   expect((await client(linkPath)).status).toBe(200); // download
   expect((await client(linkPath.slice(0, -3) + 'AAA')).status).toBe(403); // link_denied
   expect((await api(`/api/v1/links/${link.id}`, { method: 'DELETE' })).status).toBe(204); // link_revoke
   expect((await api('/api/v1/keys/rotate', { method: 'POST' })).status).toBe(200); // key_rotate
-  expect((await api(`/api/v1/files/${file.id}`, { method: 'PATCH', headers: json, body: '{"visibility":"public"}' })).status).toBe(200); // visibility
+  expect(
+    (await api(`/api/v1/files/${file.id}`, { method: 'PATCH', headers: json, body: '{"visibility":"public"}' })).status,
+  ).toBe(200); // visibility
   expect((await api(`/api/v1/files/${file.id}`, { method: 'DELETE' })).status).toBe(204); // delete
   expect(server.cli(['user', 'add', 'temp-admin', '--password-stdin'], 'temp-Admin-password-5\n').status).toBe(0); // user_add
   expect(server.cli(['user', 'delete', 'temp-admin']).status).toBe(0); // user_delete
@@ -133,9 +137,12 @@ it('records every action of a session once, with user and IP, and never a secret
     'temp-Admin-password-5',
     new URL(link.url).searchParams.get('t')!,
     new URL(link.url).searchParams.get('t')!.split('.')[2],
-    ...fs.readdirSync(path.join(server.dataDir, 'secrets')).map((f) => fs.readFileSync(path.join(server.dataDir, 'secrets', f), 'utf8').trim()),
+    ...fs
+      .readdirSync(path.join(server.dataDir, 'secrets'))
+      .map((f) => fs.readFileSync(path.join(server.dataDir, 'secrets', f), 'utf8').trim()),
     ...(db.prepare('SELECT material FROM SigningKey').all() as { material: string }[]).map((k) => k.material),
   ];
-  for (const secret of secrets) expect(everything.includes(secret), `a secret of ${secret.length} characters is in the log`).toBe(false);
+  for (const secret of secrets)
+    expect(everything.includes(secret), `a secret of ${secret.length} characters is in the log`).toBe(false);
   db.close();
 });

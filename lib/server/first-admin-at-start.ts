@@ -18,5 +18,7 @@ export async function prepareFirstAdmin(config: Env, log: (message: string) => v
   const url = `${config.publicUrl}/setup?token=${token}`;
   log('there is no admin yet. Open this link within one hour to create the first one:');
   console.log(`\n    ${url}\n`);
-  log(`(valid until ${expiresAt.toISOString()}; restart the server for a new link, or run: npm run cli -- user add <name>)`);
+  log(
+    `(valid until ${expiresAt.toISOString()}; restart the server for a new link, or run: npm run cli -- user add <name>)`,
+  );
 }

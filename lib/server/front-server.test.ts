@@ -34,6 +34,7 @@ function upload(
   name: string,
   body: Buffer | { size: number },
   { query = '', abortAfter }: { query?: string; abortAfter?: number } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a response body the test inspects
 ): Promise<{ status: number; json: any; sha256: string }> {
   const hash = crypto.createHash('sha256');
   const head = Buffer.from(
@@ -72,17 +73,21 @@ function upload(
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (c) => (text += c));
-      response.on('end', () => resolve({ status: response.statusCode!, json: text ? JSON.parse(text) : null, sha256: hash.digest('hex') }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode!, json: text ? JSON.parse(text) : null, sha256: hash.digest('hex') }),
+      );
     });
     let gaveUp = false;
     request.on('error', (error) => {
       if (!gaveUp) reject(error);
     });
-    Readable.from(parts()).on('error', () => {
-      gaveUp = true;
-      request.destroy();
-      setTimeout(() => resolve({ status: 0, json: null, sha256: '' }), 300);
-    }).pipe(request);
+    Readable.from(parts())
+      .on('error', () => {
+        gaveUp = true;
+        request.destroy();
+        setTimeout(() => resolve({ status: 0, json: null, sha256: '' }), 300);
+      })
+      .pipe(request);
   });
 }
 
@@ -95,7 +100,12 @@ async function downloadSha256(url: string, headers: Record<string, string> = { C
 
 function rawGet(pathname: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = http.get({ host: '127.0.0.1', port: new URL(server.baseURL).port, path: pathname, headers: { Cookie: cookie } });
+    const request = http.get({
+      host: '127.0.0.1',
+      port: new URL(server.baseURL).port,
+      path: pathname,
+      headers: { Cookie: cookie },
+    });
     request.on('response', (response) => {
       let body = '';
       response.on('data', (c) => (body += c));
@@ -141,7 +151,9 @@ describe('uploads and downloads through the production server', () => {
     // Uploads and downloads through the API are recorded.
     await expect
       .poll(async () => {
-        const list = await fetch(`${server.baseURL}/api/v1/files?q=big.bin`, { headers: { Authorization: `Bearer ${token}` } });
+        const list = await fetch(`${server.baseURL}/api/v1/files?q=big.bin`, {
+          headers: { Authorization: `Bearer ${token}` },
+        });
         return (await list.json()).items[0].downloads;
       })
       .toBe(1);
@@ -154,7 +166,9 @@ describe('uploads and downloads through the production server', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(storedFiles()).toEqual(before);
     expect(fs.readdirSync(path.join(server.dataDir, 'files', '.tmp'))).toEqual([]);
-    const list = await fetch(`${server.baseURL}/api/v1/files?q=aborted`, { headers: { Authorization: `Bearer ${token}` } });
+    const list = await fetch(`${server.baseURL}/api/v1/files?q=aborted`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect((await list.json()).items).toEqual([]);
   });
 

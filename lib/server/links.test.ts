@@ -40,7 +40,10 @@ function get(url: string, headers: Record<string, string> = {}, clientIp = '198.
 function logRows(action: string): { info: string; user: string | null }[] {
   const sqlite = new Database(path.join(server.dataDir, 'fileserver.db'), { readonly: true });
   try {
-    return sqlite.prepare('SELECT info, user FROM Log WHERE action = ? ORDER BY id').all(action) as { info: string; user: string }[];
+    return sqlite.prepare('SELECT info, user FROM Log WHERE action = ? ORDER BY id').all(action) as {
+      info: string;
+      user: string;
+    }[];
   } finally {
     sqlite.close();
   }
@@ -51,7 +54,11 @@ beforeAll(async () => {
   token = /fsk_\S+/.exec(server.cli(['token', 'create', 'links']).stdout)![0];
   const form = new FormData();
   form.append('file', new Blob([CONTENT]), 'contract.pdf');
-  const uploaded = await fetch(`${server.baseURL}/api/v1/files`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: form });
+  const uploaded = await fetch(`${server.baseURL}/api/v1/files`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}` },
+    body: form,
+  });
   fileId = (await uploaded.json()).id;
 }, 120_000);
 
@@ -173,7 +180,8 @@ describe('link answers', () => {
     const after = await makeLink({ ttlSeconds: 600 });
     expect((await get(before.url)).status).toBe(200);
     expect((await get(after.url)).status).toBe(200);
-    const kid = (url: string) => JSON.parse(Buffer.from(new URL(url).searchParams.get('t')!.split('.')[0], 'base64url').toString()).kid;
+    const kid = (url: string) =>
+      JSON.parse(Buffer.from(new URL(url).searchParams.get('t')!.split('.')[0], 'base64url').toString()).kid;
     expect(kid(after.url)).not.toBe(kid(before.url));
   });
 
@@ -197,7 +205,9 @@ describe('two server processes on one database', () => {
     expect((await get(url.replace(server.baseURL, second.baseURL))).status).toBe(200);
 
     const once = await makeLink({ ttlSeconds: 600, maxDownloads: 1 });
-    const urls = Array.from({ length: 40 }, (_, i) => (i % 2 ? once.url : once.url.replace(server.baseURL, second.baseURL)));
+    const urls = Array.from({ length: 40 }, (_, i) =>
+      i % 2 ? once.url : once.url.replace(server.baseURL, second.baseURL),
+    );
     const statuses = (await Promise.all(urls.map((u) => get(u)))).map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 410)).toHaveLength(39);
@@ -211,7 +221,9 @@ describe('scheduled rotation with two processes', () => {
     try {
       await new Promise((r) => setTimeout(r, 7000));
       const sqlite = new Database(path.join(first.dataDir, 'fileserver.db'), { readonly: true });
-      const keys = sqlite.prepare('SELECT slot FROM SigningKey ORDER BY createdAt').all() as { slot: bigint | number | null }[];
+      const keys = sqlite.prepare('SELECT slot FROM SigningKey ORDER BY createdAt').all() as {
+        slot: bigint | number | null;
+      }[];
       sqlite.close();
       const slots = keys.map((k) => Number(k.slot));
       // One key per 2 s slot, no slot twice, no slot skipped while both ran.

@@ -85,7 +85,9 @@ async function main() {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
   });
-  log(`ready on ${config.publicUrl} (listening on ${config.host}:${config.port}${downloadsOnly ? ', downloads only' : ''})`);
+  log(
+    `ready on ${config.publicUrl} (listening on ${config.host}:${config.port}${downloadsOnly ? ', downloads only' : ''})`,
+  );
 
   let stopping = false;
   next?.child.on('exit', (code, signal) => {

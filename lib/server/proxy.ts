@@ -18,7 +18,12 @@ export type NextUpstream = { host: string; port: number; secret: string };
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-export function proxyToNext(req: http.IncomingMessage, res: http.ServerResponse, upstream: NextUpstream, clientIp: string) {
+export function proxyToNext(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  upstream: NextUpstream,
+  clientIp: string,
+) {
   const headers: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || HOP_BY_HOP.has(name)) continue;

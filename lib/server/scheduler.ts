@@ -19,7 +19,7 @@ export function startScheduler(jobs: Job[], log: (message: string) => void): () 
       }
     };
     void tick();
-    const timer = setInterval(tick, job.everyMs);
+    const timer = setInterval(() => void tick(), job.everyMs);
     timer.unref();
     timers.push(timer);
   }

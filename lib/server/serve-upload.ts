@@ -7,7 +7,12 @@ import { authenticateCaller } from '../api/authenticate';
 import { errorBody, toAppError } from '../errors';
 import { receiveMultipartUpload, searchParamsToObject, serializeFile, uploadQuerySchema } from '../files';
 
-export async function serveUpload(req: http.IncomingMessage, res: http.ServerResponse, searchParams: URLSearchParams, clientIp: string) {
+export async function serveUpload(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  searchParams: URLSearchParams,
+  clientIp: string,
+) {
   try {
     const caller = await authenticateCaller({
       method: 'POST',

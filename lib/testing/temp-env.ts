@@ -18,7 +18,8 @@ export async function createTempEnv(overrides: Record<string, string> = {}): Pro
   const storageDir = path.join(dataDir, 'files');
   fs.mkdirSync(storageDir, { recursive: true });
   const previous = { ...process.env };
-  for (const key of ['DATABASE_URL', 'STORAGE_DIR', 'AUTH_SECRET', 'MASTER_SECRET', 'PUBLIC_URL']) delete process.env[key];
+  for (const key of ['DATABASE_URL', 'STORAGE_DIR', 'AUTH_SECRET', 'MASTER_SECRET', 'PUBLIC_URL'])
+    delete process.env[key];
   Object.assign(process.env, { DATA_DIR: dataDir, NODE_ENV: 'test' }, overrides);
   resetEnvForTests();
   await closeDb();

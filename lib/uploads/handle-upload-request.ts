@@ -16,8 +16,14 @@ export const handleUploadRequest = apiHandler<{ tus?: string[] }>(async ({ reque
 const TUS_ERRORS: Record<number, { code: string; message?: string }> = {
   400: { code: 'bad_request' },
   403: { code: 'forbidden' },
-  404: { code: 'not_found', message: 'This upload does not exist (it finished, was cancelled or expired). Start it again.' },
-  409: { code: 'offset_conflict', message: 'The upload offset does not match what the server has. Ask for the offset (HEAD) and continue from there.' },
+  404: {
+    code: 'not_found',
+    message: 'This upload does not exist (it finished, was cancelled or expired). Start it again.',
+  },
+  409: {
+    code: 'offset_conflict',
+    message: 'The upload offset does not match what the server has. Ask for the offset (HEAD) and continue from there.',
+  },
   410: { code: 'gone', message: 'This upload expired and was removed. Start it again.' },
   412: { code: 'precondition_failed', message: 'Send the Tus-Resumable: 1.0.0 header.' },
   413: { code: 'payload_too_large' },

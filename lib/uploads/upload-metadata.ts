@@ -16,10 +16,16 @@ export function parseUploadMetadata(metadata: Record<string, string | null> | un
     throw new AppError('bad_request', 'Upload-Metadata must carry the file name ("filename").');
   }
   const name = normalizeFileName(rawName);
-  const options = uploadQuerySchema.safeParse({ visibility: given.visibility ?? undefined, replace: given.replace ?? undefined });
+  const options = uploadQuerySchema.safeParse({
+    visibility: given.visibility ?? undefined,
+    replace: given.replace ?? undefined,
+  });
   if (!options.success) {
     const issue = options.error.issues[0];
-    throw new AppError('validation_failed', `${issue?.path.join('.') ?? 'metadata'}: ${issue?.message ?? 'is not valid.'}`);
+    throw new AppError(
+      'validation_failed',
+      `${issue?.path.join('.') ?? 'metadata'}: ${issue?.message ?? 'is not valid.'}`,
+    );
   }
   return { name, visibility: options.data.visibility, replace: options.data.replace };
 }

@@ -44,12 +44,14 @@ export function createUploadServer(): UploadServer {
     // Checked when the upload is created, so nobody sends gigabytes to hear the name is taken.
     async onUploadCreate(_req, upload) {
       const { name, replace } = parseOrThrow(upload);
-      if (!replace && (await getFileByName(name))) throw tusError(nameTaken(name));
+      if (!replace && (await getFileByName(name)))
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- @tus/server answers thrown { status_code, body }
+        throw tusError(nameTaken(name));
       return {};
     },
 
     async onUploadFinish(req, upload) {
-      const actor = actors.get(req as unknown as Request);
+      const actor = actors.get(req);
       const bytesPath = path.join(store.directory, upload.id);
       let fileId: string;
       try {
@@ -59,6 +61,7 @@ export function createUploadServer(): UploadServer {
         fileId = (await storeFileFromPath({ tempPath: bytesPath, name, visibility, replace, actor })).id;
       } catch (error) {
         await discardUpload(store, upload.id);
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- @tus/server answers thrown { status_code, body }
         throw tusError(error);
       }
       if (req.method === 'POST') {
@@ -73,7 +76,12 @@ export function createUploadServer(): UploadServer {
 
     onResponseError(_req, error) {
       if (error === ERRORS.ERR_MAX_SIZE_EXCEEDED) {
-        return tusError(new AppError('payload_too_large', `The file is larger than the upload limit of ${formatSize(env().maxUploadSize)}.`));
+        return tusError(
+          new AppError(
+            'payload_too_large',
+            `The file is larger than the upload limit of ${formatSize(env().maxUploadSize)}.`,
+          ),
+        );
       }
       return undefined;
     },
@@ -113,12 +121,15 @@ function parseOrThrow(upload: Upload) {
   try {
     return parseUploadMetadata(upload.metadata);
   } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- @tus/server answers thrown { status_code, body }
     throw tusError(error);
   }
 }
 
 function nameTaken(name: string): AppError {
-  return new AppError('conflict', `A file named "${name}" already exists. Upload it with replace to overwrite it.`, { name });
+  return new AppError('conflict', `A file named "${name}" already exists. Upload it with replace to overwrite it.`, {
+    name,
+  });
 }
 
 /** An error as tus answers it: the status and our usual JSON error body. */

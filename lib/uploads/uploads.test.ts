@@ -51,7 +51,10 @@ const metadata = (fields: Record<string, string>) =>
     .join(',');
 
 async function create(name: string, size: number, extra: Record<string, string> = {}): Promise<Response> {
-  return call({ method: 'POST', headers: { 'Upload-Length': String(size), 'Upload-Metadata': metadata({ filename: name, ...extra }) } });
+  return call({
+    method: 'POST',
+    headers: { 'Upload-Length': String(size), 'Upload-Metadata': metadata({ filename: name, ...extra }) },
+  });
 }
 
 function patch(location: string, offset: number, body: BodyInit): Promise<Response> {
@@ -87,16 +90,29 @@ const tusEntries = () => (fs.existsSync(uploadDirectory()) ? fs.readdirSync(uplo
 describe('authorization', () => {
   it('answers 401 without a session or token, for every method, before tus sees the request', async () => {
     for (const method of ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS']) {
-      const response = await call({ method, path: '/api/uploads/abc', auth: false, headers: { 'Upload-Length': '10' } });
+      const response = await call({
+        method,
+        path: '/api/uploads/abc',
+        auth: false,
+        headers: { 'Upload-Length': '10' },
+      });
       expect(response.status, method).toBe(401);
     }
-    const refused = await call({ method: 'POST', auth: false, headers: { 'Upload-Length': '1', 'Upload-Metadata': metadata({ filename: 'x' }) } });
+    const refused = await call({
+      method: 'POST',
+      auth: false,
+      headers: { 'Upload-Length': '1', 'Upload-Metadata': metadata({ filename: 'x' }) },
+    });
     expect((await refused.json()).error.code).toBe('unauthorized');
     expect(tusEntries()).toEqual([]);
   });
 
   it('refuses a revoked or made-up token', async () => {
-    const response = await call({ method: 'POST', auth: false, headers: { Authorization: 'Bearer fsk_nope', 'Upload-Length': '1' } });
+    const response = await call({
+      method: 'POST',
+      auth: false,
+      headers: { Authorization: 'Bearer fsk_nope', 'Upload-Length': '1' },
+    });
     expect(response.status).toBe(401);
   });
 });
@@ -234,7 +250,10 @@ describe('cancelling and expiry', () => {
 
     const infoFile = path.join(uploadDirectory(), `${oldId}.json`);
     const info = JSON.parse(fs.readFileSync(infoFile, 'utf8'));
-    fs.writeFileSync(infoFile, JSON.stringify({ ...info, creation_date: new Date(Date.now() - 2 * 3600_000).toISOString() }));
+    fs.writeFileSync(
+      infoFile,
+      JSON.stringify({ ...info, creation_date: new Date(Date.now() - 2 * 3600_000).toISOString() }),
+    );
     // A data file whose info file is gone, last written two hours ago.
     const stray = path.join(uploadDirectory(), 'deadbeef');
     fs.writeFileSync(stray, 'x');

@@ -10,7 +10,10 @@ export const usernameSchema = z
   .regex(/^[A-Za-z0-9._@-]+$/, 'The username may contain only letters, digits and . _ @ -');
 
 // The strength rules live in lib/auth/password-policy.ts; this only bounds the input.
-export const passwordSchema = z.string().min(1, 'The password must not be empty.').max(1024, 'The password is too long.');
+export const passwordSchema = z
+  .string()
+  .min(1, 'The password must not be empty.')
+  .max(1024, 'The password is too long.');
 
 export const addUserSchema = z.object({ username: usernameSchema, password: passwordSchema });
 export const changePasswordSchema = z.object({ username: usernameSchema, password: passwordSchema });

@@ -41,7 +41,12 @@ describe('addUser', () => {
 
     const logs = await db().log.findMany();
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatchObject({ action: 'user_add', user: 'root', ipAddress: '203.0.113.9', info: 'username: alice' });
+    expect(logs[0]).toMatchObject({
+      action: 'user_add',
+      user: 'root',
+      ipAddress: '203.0.113.9',
+      info: 'username: alice',
+    });
     expect(logs[0].info).not.toContain('alice-long-password');
   });
 
@@ -61,7 +66,10 @@ describe('addUser', () => {
     }
     expect(await addUser({ username: 'ops.bot_1@example-org', password: 'a-fine-long-password', actor })).toBeTruthy();
     const weak = await rejection(addUser({ username: 'bob', password: 'password123!', actor }));
-    expect(weak).toMatchObject({ code: 'validation_failed', message: 'This password is one of the most common passwords; choose another.' });
+    expect(weak).toMatchObject({
+      code: 'validation_failed',
+      message: 'This password is one of the most common passwords; choose another.',
+    });
     expect(await findUserForSignIn('bob')).toBeNull();
   });
 });

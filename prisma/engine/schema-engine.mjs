@@ -57,11 +57,13 @@ function parseArgs(argv) {
     else if (arg === '--datamodels' || arg === '-d') {
       args.datamodels.push(value());
       // `--datamodels a b c` is accepted as well as repeated flags.
-      while (i + 1 < argv.length && !argv[i + 1].startsWith('-') && argv[i + 1] !== 'cli') args.datamodels.push(argv[++i]);
+      while (i + 1 < argv.length && !argv[i + 1].startsWith('-') && argv[i + 1] !== 'cli')
+        args.datamodels.push(argv[++i]);
     } else if (arg.startsWith('--datamodels=')) args.datamodels.push(arg.slice('--datamodels='.length));
     else if (arg === '--datasource') args.datasource = JSON.parse(value());
     else if (arg.startsWith('--datasource=')) args.datasource = JSON.parse(arg.slice('--datasource='.length));
-    else if (arg === '--enabled-preview-features' || arg === '--extension-types') value(); // not needed for SQLite
+    else if (arg === '--enabled-preview-features' || arg === '--extension-types')
+      value(); // not needed for SQLite
     else if (arg === 'cli') {
       args.cli = argv[i + 1];
       break;
@@ -157,7 +159,9 @@ function dropAllObjects(db) {
   db.pragma('foreign_keys = OFF');
   try {
     const objects = db
-      .prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND type IN ('view', 'table', 'trigger')")
+      .prepare(
+        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND type IN ('view', 'table', 'trigger')",
+      )
       .all();
     const quote = (name) => `"${name.replaceAll('"', '""')}"`;
     for (const type of ['trigger', 'view', 'table']) {
@@ -166,7 +170,8 @@ function dropAllObjects(db) {
       }
     }
     // Indexes go with their tables; sqlite_sequence cannot be dropped, only emptied.
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").get()) db.exec('DELETE FROM sqlite_sequence');
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").get())
+      db.exec('DELETE FROM sqlite_sequence');
     if (!db.inTransaction) db.exec('VACUUM');
   } finally {
     db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
@@ -315,7 +320,11 @@ async function runCli(command, datasource) {
     return 0;
   } catch (error) {
     const code = error instanceof EngineError ? error.errorCode : '';
-    log('ERROR', { is_panic: false, error_code: code, message: error?.message ?? String(error) }, 'schema_engine::logger');
+    log(
+      'ERROR',
+      { is_panic: false, error_code: code, message: error?.message ?? String(error) },
+      'schema_engine::logger',
+    );
     return 1;
   }
 }
@@ -380,7 +389,11 @@ async function runServer(args) {
         const fields = parsed?.fields ?? { message: parsed?.message ?? String(entry) };
         log(String(parsed?.level ?? 'INFO').toUpperCase(), fields, parsed?.target ?? 'schema_engine');
       };
-      return glue.SchemaEngine.new({ datamodels: datamodels.length > 0 ? datamodels : undefined }, logCallback, adapterFactory);
+      return glue.SchemaEngine.new(
+        { datamodels: datamodels.length > 0 ? datamodels : undefined },
+        logCallback,
+        adapterFactory,
+      );
     })();
     return enginePromise;
   };

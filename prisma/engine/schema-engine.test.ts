@@ -10,11 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  findNativeSchemaEngine,
-  offlineSchemaEnginePath,
-  useOfflineSchemaEngineWhenNeeded,
-} from './select';
+import { findNativeSchemaEngine, offlineSchemaEnginePath, useOfflineSchemaEngineWhenNeeded } from './select';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,7 +43,7 @@ async function prisma(args: string[], databaseUrl: string): Promise<{ stdout: st
     return await run(process.execPath, [prismaCli, ...args], { cwd: root, env, timeout: 45_000 });
   } catch (error) {
     const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`prisma ${args.join(' ')} failed: ${message}\n${stdout}\n${stderr}`);
+    throw new Error(`prisma ${args.join(' ')} failed: ${message}\n${stdout}\n${stderr}`, { cause: error });
   }
 }
 
@@ -88,14 +84,16 @@ describe('offline schema engine stand-in', () => {
     const db = new Database(file, { readonly: true });
     try {
       const tables = new Set(
-        (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
+        (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
+          (r) => r.name,
+        ),
       );
       for (const model of modelNames(fs.readFileSync(path.join(root, 'prisma/schema.prisma'), 'utf8'))) {
         expect(tables, `table of model ${model}`).toContain(model);
       }
-      const rows = db
-        .prepare('SELECT * FROM _prisma_migrations ORDER BY migration_name')
-        .all() as Array<Record<string, unknown>>;
+      const rows = db.prepare('SELECT * FROM _prisma_migrations ORDER BY migration_name').all() as Array<
+        Record<string, unknown>
+      >;
       expect(rows.map((row) => row.migration_name)).toEqual(names);
       for (const row of rows) {
         const sql = fs.readFileSync(path.join(migrationsDir, String(row.migration_name), 'migration.sql'));

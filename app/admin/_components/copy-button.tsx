@@ -37,7 +37,7 @@ export function CopyButton({
   return (
     <button
       type="button"
-      onClick={copy}
+      onClick={() => void copy()}
       aria-label={ariaLabel}
       title={value}
       className={`rounded-md border border-slate-300 bg-white text-slate-700 hover:bg-slate-100 ${SIZES[size]}`}

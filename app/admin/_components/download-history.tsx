@@ -46,7 +46,7 @@ export function DownloadHistoryButton({ fileId, name, children }: Props) {
         className={
           children === undefined
             ? 'rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-100'
-            : 'rounded px-1 tabular-nums text-indigo-700 underline decoration-dotted underline-offset-2 hover:bg-indigo-50'
+            : 'rounded px-1 text-indigo-700 tabular-nums underline decoration-dotted underline-offset-2 hover:bg-indigo-50'
         }
       >
         {children ?? 'History'}
@@ -89,7 +89,7 @@ export function DownloadHistoryButton({ fileId, name, children }: Props) {
             <p className="text-sm text-slate-600">Nobody has downloaded this file yet.</p>
           ) : (
             <table className="w-full text-left text-sm" data-testid="download-history">
-              <thead className="text-xs uppercase tracking-wide text-slate-500">
+              <thead className="text-xs tracking-wide text-slate-500 uppercase">
                 <tr>
                   <th className="py-1.5 pr-3">When</th>
                   <th className="py-1.5 pr-3">Who</th>
@@ -100,12 +100,14 @@ export function DownloadHistoryButton({ fileId, name, children }: Props) {
               <tbody className="divide-y divide-slate-100">
                 {history.items.map((item) => (
                   <tr key={item.id}>
-                    <td className="whitespace-nowrap py-1.5 pr-3 text-slate-700">
+                    <td className="py-1.5 pr-3 whitespace-nowrap text-slate-700">
                       <LocalTime iso={item.at} />
                     </td>
                     <td className="py-1.5 pr-3">
                       {item.anonymized ? (
-                        <span className="rounded-full bg-slate-200 px-2 py-0.5 text-xs font-medium text-slate-600">anonymized</span>
+                        <span className="rounded-full bg-slate-200 px-2 py-0.5 text-xs font-medium text-slate-600">
+                          anonymized
+                        </span>
                       ) : item.via === 'link' ? (
                         <span className="text-slate-600">link recipient</span>
                       ) : (
@@ -124,7 +126,9 @@ export function DownloadHistoryButton({ fileId, name, children }: Props) {
                       )}
                       {item.resumed && ' (resumed)'}
                     </td>
-                    <td className="whitespace-nowrap py-1.5 font-mono text-xs">{item.anonymized ? '—' : (item.ip ?? '—')}</td>
+                    <td className="py-1.5 font-mono text-xs whitespace-nowrap">
+                      {item.anonymized ? '—' : (item.ip ?? '—')}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -17,7 +17,7 @@ export function SignOutButton() {
   return (
     <button
       type="button"
-      onClick={signOut}
+      onClick={() => void signOut()}
       disabled={busy}
       className="rounded-md border border-slate-300 px-3 py-1.5 text-slate-700 hover:bg-slate-100 disabled:opacity-60"
     >

@@ -31,8 +31,8 @@ export default async function KeysPage() {
         <h1 className="text-2xl font-semibold">Signing keys</h1>
         <p className="mt-1 max-w-3xl text-sm text-slate-600">
           Share links are signed with the active key. A new key replaces it every {interval}. A replaced key keeps
-          verifying the links it signed for {overlap}, the longest a link may live, plus {skew} of clock-skew leeway, so no
-          link breaks because of a rotation. Key material is stored encrypted and never shown.
+          verifying the links it signed for {overlap}, the longest a link may live, plus {skew} of clock-skew leeway, so
+          no link breaks because of a rotation. Key material is stored encrypted and never shown.
         </p>
       </div>
 
@@ -50,7 +50,9 @@ export default async function KeysPage() {
             <Field label="Algorithm">{active.algorithm}</Field>
             <Field label="Created">
               <LocalTime iso={active.createdAt.toISOString()} />
-              <span className="block text-xs text-slate-500">{active.scheduled ? 'by the schedule' : 'on demand or at first start'}</span>
+              <span className="block text-xs text-slate-500">
+                {active.scheduled ? 'by the schedule' : 'on demand or at first start'}
+              </span>
             </Field>
             <Field label="Next automatic rotation">
               <LocalTime iso={ring.nextRotationAt?.toISOString()} fallback="—" />
@@ -58,13 +60,15 @@ export default async function KeysPage() {
             </Field>
           </dl>
         ) : (
-          <p className="px-5 py-4 text-sm text-slate-600">No key yet. The server makes one when it starts or with the first link.</p>
+          <p className="px-5 py-4 text-sm text-slate-600">
+            No key yet. The server makes one when it starts or with the first link.
+          </p>
         )}
         <div className="space-y-3 border-t border-slate-100 bg-slate-50/60 px-5 py-4">
           <p className="max-w-3xl text-sm text-slate-600">
-            <strong className="font-medium text-slate-800">Rotate now</strong> makes a new signing key at once, for example
-            after a staff change. Links made before keep working until they expire: the current key keeps verifying them for{' '}
-            {overlap}. The automatic schedule stays as it is.
+            <strong className="font-medium text-slate-800">Rotate now</strong> makes a new signing key at once, for
+            example after a staff change. Links made before keep working until they expire: the current key keeps
+            verifying them for {overlap}. The automatic schedule stays as it is.
           </p>
           <RotateKeysButton />
         </div>
@@ -94,11 +98,15 @@ export default async function KeysPage() {
         {ring.algorithm === 'EdDSA' ? (
           <div className="mt-1 space-y-2 text-sm text-slate-600">
             <p>
-              The public keys of every key still verifying are published, so another process or a third party can check a
-              link without any private key:
+              The public keys of every key still verifying are published, so another process or a third party can check
+              a link without any private key:
             </p>
             <div className="flex items-center gap-2">
-              <a href="/.well-known/jwks.json" className="font-mono text-indigo-700 hover:underline" data-testid="jwks-url">
+              <a
+                href="/.well-known/jwks.json"
+                className="font-mono text-indigo-700 hover:underline"
+                data-testid="jwks-url"
+              >
                 {jwksUrl}
               </a>
               <CopyButton value={jwksUrl} size="sm" ariaLabel="Copy the JWKS address" />
@@ -107,8 +115,9 @@ export default async function KeysPage() {
         ) : (
           <p className="mt-1 max-w-3xl text-sm text-slate-600">
             Links are signed with HS256, a shared secret, so there is nothing public to publish. With{' '}
-            <code className="whitespace-nowrap rounded bg-slate-100 px-1">LINK_SIGNING_ALG=EdDSA</code> the server signs with Ed25519 and publishes
-            the public keys at <code className="whitespace-nowrap rounded bg-slate-100 px-1">/.well-known/jwks.json</code>.
+            <code className="rounded bg-slate-100 px-1 whitespace-nowrap">LINK_SIGNING_ALG=EdDSA</code> the server signs
+            with Ed25519 and publishes the public keys at{' '}
+            <code className="rounded bg-slate-100 px-1 whitespace-nowrap">/.well-known/jwks.json</code>.
           </p>
         )}
       </div>
@@ -119,9 +128,9 @@ export default async function KeysPage() {
         </div>
         <div className="space-y-3 px-5 py-4">
           <p className="max-w-3xl text-sm text-slate-600">
-            <strong className="font-medium text-slate-800">Revoke all links</strong> is the emergency stop for when a link or a
-            key may have leaked: every link made until now stops working within seconds, including untracked links, which cannot be
-            revoked one by one. Links made afterwards work.
+            <strong className="font-medium text-slate-800">Revoke all links</strong> is the emergency stop for when a
+            link or a key may have leaked: every link made until now stops working within seconds, including untracked
+            links, which cannot be revoked one by one. Links made afterwards work.
           </p>
           <RevokeAllLinksButton />
         </div>
@@ -133,7 +142,7 @@ export default async function KeysPage() {
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
   return (
     <div>
-      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+      <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase">{label}</dt>
       <dd className="mt-0.5 text-slate-900">{children}</dd>
     </div>
   );
@@ -152,7 +161,7 @@ function KeyTable({ title, note, empty, keys, now, testId }: KeyTableProps) {
         <p className="px-5 py-4 text-sm text-slate-500">{empty}</p>
       ) : (
         <table className="w-full text-left text-sm">
-          <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
+          <thead className="bg-slate-50 text-xs tracking-wide text-slate-500 uppercase">
             <tr>
               <th className="px-5 py-2">Key id</th>
               <th className="px-5 py-2">Algorithm</th>
@@ -175,7 +184,9 @@ function KeyTable({ title, note, empty, keys, now, testId }: KeyTableProps) {
                 <td className="px-5 py-2">
                   <LocalTime iso={key.verifyUntil?.toISOString()} />
                   {key.verifying && key.verifyUntil && (
-                    <span className="block text-xs text-slate-500">{formatTimeLeft(key.verifyUntil.getTime() - now.getTime())} left</span>
+                    <span className="block text-xs text-slate-500">
+                      {formatTimeLeft(key.verifyUntil.getTime() - now.getTime())} left
+                    </span>
                   )}
                 </td>
               </tr>

@@ -59,14 +59,17 @@ export function RevokeAllLinksButton() {
           </h2>
           <ul className="mt-3 list-disc space-y-1.5 pl-5 text-sm text-slate-700">
             <li>
-              <strong>Every share link made until now stops working</strong>: tracked and untracked, one-time, limited and
-              unlimited. Whoever opens one is told the link is not valid.
+              <strong>Every share link made until now stops working</strong>: tracked and untracked, one-time, limited
+              and unlimited. Whoever opens one is told the link is not valid.
             </li>
             <li>Links you make afterwards work as usual: they are signed with a new key.</li>
-            <li>Files are not touched. Public files stay downloadable at their own addresses, and API tokens and sign-ins keep working.</li>
             <li>
-              This server refuses the old links at once; other server processes sharing the database within 5 seconds (the
-              longest one keeps its copy of the keys).
+              Files are not touched. Public files stay downloadable at their own addresses, and API tokens and sign-ins
+              keep working.
+            </li>
+            <li>
+              This server refuses the old links at once; other server processes sharing the database within 5 seconds
+              (the longest one keeps its copy of the keys).
             </li>
           </ul>
           <p className="mt-3 text-sm font-medium text-red-700">This cannot be undone.</p>

@@ -28,7 +28,10 @@ export function RotateKeysButton() {
         {pending ? 'Rotating…' : 'Rotate now'}
       </button>
       {message && (
-        <p role={message.ok ? 'status' : 'alert'} className={`text-sm ${message.ok ? 'text-emerald-700' : 'text-red-700'}`}>
+        <p
+          role={message.ok ? 'status' : 'alert'}
+          className={`text-sm ${message.ok ? 'text-emerald-700' : 'text-red-700'}`}
+        >
           {message.text}
         </p>
       )}

@@ -51,7 +51,9 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
   // Keys sign one after another and stop verifying oldest first, so a link made before the
   // oldest key still verifying was signed by a key that no longer does: after "Revoke all
   // links" such a link is refused although its row still looks active.
-  const verifyingSince = Math.min(...(await listKeys()).keys.filter((key) => key.verifying).map((key) => key.createdAt.getTime()));
+  const verifyingSince = Math.min(
+    ...(await listKeys()).keys.filter((key) => key.verifying).map((key) => key.createdAt.getTime()),
+  );
   const href = (cursor?: string) => {
     const params = new URLSearchParams();
     if (query.fileId) params.set('fileId', query.fileId);
@@ -65,26 +67,32 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
       <div>
         <h1 className="text-2xl font-semibold">Links</h1>
         <p className="mt-1 max-w-3xl text-sm text-slate-600">
-          Share links let anyone who has them download one file without signing in, until they expire, are used up or are
-          revoked. Every tracked link is listed here, newest first. Untracked links are not: the only way to stop them early
-          is <Link href="/admin/keys" className="font-medium text-indigo-700 hover:underline">Revoke all links</Link> on
-          the Keys page.
+          Share links let anyone who has them download one file without signing in, until they expire, are used up or
+          are revoked. Every tracked link is listed here, newest first. Untracked links are not: the only way to stop
+          them early is{' '}
+          <Link href="/admin/keys" className="font-medium text-indigo-700 hover:underline">
+            Revoke all links
+          </Link>{' '}
+          on the Keys page.
         </p>
       </div>
 
       {query.fileId && (
-        <div className="flex flex-wrap items-center justify-between gap-3 rounded-xl border border-slate-200 bg-white px-4 py-3" data-testid="links-file">
+        <div
+          className="flex flex-wrap items-center justify-between gap-3 rounded-xl border border-slate-200 bg-white px-4 py-3"
+          data-testid="links-file"
+        >
           {file ? (
             <div className="min-w-0">
-              <p className="text-xs font-medium uppercase tracking-wide text-slate-500">Links to</p>
+              <p className="text-xs font-medium tracking-wide text-slate-500 uppercase">Links to</p>
               <p className="truncate font-medium" title={file.name}>
                 {file.name} <span className="font-mono text-xs font-normal text-slate-500">({file.id})</span>
               </p>
             </div>
           ) : (
             <p className="text-sm text-slate-700">
-              There is no file with the id <code className="rounded bg-slate-100 px-1 font-mono">{query.fileId}</code>. It may
-              have been deleted (its links with it).
+              There is no file with the id <code className="rounded bg-slate-100 px-1 font-mono">{query.fileId}</code>.
+              It may have been deleted (its links with it).
             </p>
           )}
           <div className="flex items-center gap-3">
@@ -107,7 +115,7 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
       ) : (
         <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
           <table className="w-full text-left text-sm">
-            <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
+            <thead className="bg-slate-50 text-xs tracking-wide text-slate-500 uppercase">
               <tr>
                 <th className="px-4 py-2">File</th>
                 <th className="px-4 py-2">Created</th>
@@ -136,7 +144,10 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
             </Link>
           )}
           {nextCursor && (
-            <Link href={href(nextCursor)} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100">
+            <Link
+              href={href(nextCursor)}
+              className="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100"
+            >
               Next page
             </Link>
           )}
@@ -161,15 +172,19 @@ function LinkRow({ link, keyRetired }: { link: LinkListItem; keyRetired: boolean
         </Link>
         <span className="font-mono text-xs text-slate-500">{link.fileId}</span>
       </td>
-      <td className="whitespace-nowrap px-4 py-2.5">
+      <td className="px-4 py-2.5 whitespace-nowrap">
         <LocalTime iso={link.createdAt.toISOString()} />
-        <span className="block text-xs text-slate-500">{link.createdBy ? `by ${link.createdBy}` : 'from the command line'}</span>
+        <span className="block text-xs text-slate-500">
+          {link.createdBy ? `by ${link.createdBy}` : 'from the command line'}
+        </span>
       </td>
-      <td className="whitespace-nowrap px-4 py-2.5">
+      <td className="px-4 py-2.5 whitespace-nowrap">
         <LocalTime iso={link.expiresAt.toISOString()} />
-        {shown === 'active' && <span className="block text-xs text-slate-500">{formatTimeLeft(link.timeLeftMs)} left</span>}
+        {shown === 'active' && (
+          <span className="block text-xs text-slate-500">{formatTimeLeft(link.timeLeftMs)} left</span>
+        )}
       </td>
-      <td className="whitespace-nowrap px-4 py-2.5">
+      <td className="px-4 py-2.5 whitespace-nowrap">
         <span className="tabular-nums" title={link.maxDownloads === null ? 'Unlimited until it expires' : undefined}>
           {link.downloads} / {link.maxDownloads ?? '∞'}
         </span>
@@ -178,7 +193,10 @@ function LinkRow({ link, keyRetired }: { link: LinkListItem; keyRetired: boolean
         </span>
       </td>
       <td className="px-4 py-2.5">
-        <span className={`whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${status.className}`} title={status.title}>
+        <span
+          className={`rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset ${status.className}`}
+          title={status.title}
+        >
           {status.label}
         </span>
         {link.revokedAt && (
@@ -187,7 +205,9 @@ function LinkRow({ link, keyRetired }: { link: LinkListItem; keyRetired: boolean
           </span>
         )}
       </td>
-      <td className="px-4 py-2 text-right">{shown === 'active' && <RevokeLinkButton id={link.id} fileName={link.fileName} />}</td>
+      <td className="px-4 py-2 text-right">
+        {shown === 'active' && <RevokeLinkButton id={link.id} fileName={link.fileName} />}
+      </td>
     </tr>
   );
 }
@@ -204,18 +224,32 @@ function EmptyState({ forFile, paged, firstPage }: { forFile: boolean; paged: bo
     );
   }
   return (
-    <div className="rounded-xl border-2 border-dashed border-slate-300 bg-white px-6 py-12 text-center" data-testid="links-empty">
-      <svg aria-hidden viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.5} className="mx-auto h-10 w-10 text-indigo-500">
+    <div
+      className="rounded-xl border-2 border-dashed border-slate-300 bg-white px-6 py-12 text-center"
+      data-testid="links-empty"
+    >
+      <svg
+        aria-hidden
+        viewBox="0 0 24 24"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth={1.5}
+        className="mx-auto h-10 w-10 text-indigo-500"
+      >
         <path
           strokeLinecap="round"
           strokeLinejoin="round"
           d="M13.19 8.688a4.5 4.5 0 0 1 1.242 7.244l-4.5 4.5a4.5 4.5 0 0 1-6.364-6.364l1.757-1.757m13.35-.622 1.757-1.757a4.5 4.5 0 0 0-6.364-6.364l-4.5 4.5a4.5 4.5 0 0 0 1.242 7.244"
         />
       </svg>
-      <h2 className="mt-3 text-base font-semibold text-slate-900">{forFile ? 'No links to this file yet' : 'No share links yet'}</h2>
+      <h2 className="mt-3 text-base font-semibold text-slate-900">
+        {forFile ? 'No links to this file yet' : 'No share links yet'}
+      </h2>
       <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">
         {forFile ? (
-          <>Use <strong>New link</strong> above to make one. </>
+          <>
+            Use <strong>New link</strong> above to make one.{' '}
+          </>
         ) : (
           <>
             Make one from a file&apos;s <strong>Share</strong> button on the{' '}
@@ -225,8 +259,8 @@ function EmptyState({ forFile, paged, firstPage }: { forFile: boolean; paged: bo
             page.{' '}
           </>
         )}
-        A link works without signing in, for as long as you choose (or once, or a set number of times), and you can revoke it
-        here at any time.
+        A link works without signing in, for as long as you choose (or once, or a set number of times), and you can
+        revoke it here at any time.
       </p>
     </div>
   );

@@ -7,7 +7,12 @@ export function RevokeLinkButton({ id, fileName }: { id: string; fileName: strin
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
   function revoke() {
-    if (!window.confirm(`Revoke this link to "${fileName}"? Whoever has it gets "This link was revoked" from now on. This cannot be undone.`)) return;
+    if (
+      !window.confirm(
+        `Revoke this link to "${fileName}"? Whoever has it gets "This link was revoked" from now on. This cannot be undone.`,
+      )
+    )
+      return;
     setError(null);
     startTransition(async () => {
       const result = await revokeLinkAction(id);

@@ -25,14 +25,18 @@ const TONE: Record<AuditAction, string> = {
 
 export function ActionBadge({ action }: { action: string }) {
   const tone = TONE[action as AuditAction] ?? 'bg-slate-100 text-slate-700';
-  return <span className={`inline-block whitespace-nowrap rounded-full px-2 py-0.5 font-mono text-xs font-medium ${tone}`}>{action}</span>;
+  return (
+    <span className={`inline-block rounded-full px-2 py-0.5 font-mono text-xs font-medium whitespace-nowrap ${tone}`}>
+      {action}
+    </span>
+  );
 }
 
 export function AnonymizedBadge() {
   return (
     <span
       title="Redacted: entries older than LOG_ANONYMIZE_AFTER_DAYS keep what happened, not who or from where."
-      className="inline-block whitespace-nowrap rounded-full bg-slate-200 px-2 py-0.5 text-xs font-medium text-slate-600"
+      className="inline-block rounded-full bg-slate-200 px-2 py-0.5 text-xs font-medium whitespace-nowrap text-slate-600"
     >
       anonymized
     </span>

@@ -5,6 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { AUDIT_ACTIONS } from '@/lib/audit/actions';
 import { TimeZoneName } from './log-time';
+import { formText } from '@/lib/http/form-text';
 
 export type FilterValues = {
   action?: string;
@@ -39,7 +40,7 @@ export function LogFilters({ initial }: { initial: FilterValues }) {
     const form = new FormData(event.currentTarget);
     const params = new URLSearchParams();
     for (const key of ['action', 'user', 'ip', 'fileId'] as const) {
-      const value = String(form.get(key) ?? '').trim();
+      const value = formText(form, key).trim();
       if (value) params.set(key, value);
     }
     if (since) params.set('since', new Date(since).toISOString());
@@ -78,7 +79,12 @@ export function LogFilters({ initial }: { initial: FilterValues }) {
       </label>
       <label className="block">
         <span className="mb-1 block text-xs font-medium text-slate-600">File id</span>
-        <input name="fileId" defaultValue={initial.fileId ?? ''} placeholder="e.g. Ab3_x-9Z" className={`${input} font-mono`} />
+        <input
+          name="fileId"
+          defaultValue={initial.fileId ?? ''}
+          placeholder="e.g. Ab3_x-9Z"
+          className={`${input} font-mono`}
+        />
       </label>
       <label className="block">
         <span className="mb-1 block text-xs font-medium text-slate-600">From</span>
@@ -103,7 +109,10 @@ export function LogFilters({ initial }: { initial: FilterValues }) {
         />
       </label>
       <div className="flex flex-wrap items-center gap-3 sm:col-span-2 lg:col-span-6">
-        <button type="submit" className="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700">
+        <button
+          type="submit"
+          className="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700"
+        >
           Apply filters
         </button>
         <Link href="/admin/logs" className="text-sm text-slate-600 hover:text-slate-900 hover:underline">

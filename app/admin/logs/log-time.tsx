@@ -19,7 +19,12 @@ export function LogTime({ iso }: { iso: string }) {
   const [text, setText] = useState<string | null>(null);
   useEffect(() => setText(new Date(iso).toLocaleString(undefined, FORMAT)), [iso]);
   return (
-    <time dateTime={iso} title={`${iso.replace('T', ' ').replace(/\.\d+Z$/, '')} UTC`} suppressHydrationWarning className="tabular-nums">
+    <time
+      dateTime={iso}
+      title={`${iso.replace('T', ' ').replace(/\.\d+Z$/, '')} UTC`}
+      suppressHydrationWarning
+      className="tabular-nums"
+    >
       {text ?? `${iso.slice(0, 19).replace('T', ' ')} UTC`}
     </time>
   );

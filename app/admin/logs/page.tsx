@@ -24,7 +24,11 @@ export default async function LogsPage({ searchParams }: { searchParams: SearchP
     const text = params.toString();
     return text ? `/admin/logs?${text}` : '/admin/logs';
   };
-  const exportHref = `/admin/logs/export?${logFiltersToSearchParams({ ...query, cursor: undefined, limit: undefined })}`.replace(/\?$/, '');
+  const exportHref =
+    `/admin/logs/export?${logFiltersToSearchParams({ ...query, cursor: undefined, limit: undefined })}`.replace(
+      /\?$/,
+      '',
+    );
 
   return (
     <section className="space-y-6">
@@ -32,8 +36,9 @@ export default async function LogsPage({ searchParams }: { searchParams: SearchP
         <div>
           <h1 className="text-2xl font-semibold">Audit log</h1>
           <p className="mt-1 max-w-3xl text-sm text-slate-600">
-            Every sign-in, upload, download, link, token, user and key change, newest first. User and IP of entries older than{' '}
-            {config.logAnonymizeAfterDays === 1 ? '1 day' : `${config.logAnonymizeAfterDays} days`} are anonymized
+            Every sign-in, upload, download, link, token, user and key change, newest first. User and IP of entries
+            older than {config.logAnonymizeAfterDays === 1 ? '1 day' : `${config.logAnonymizeAfterDays} days`} are
+            anonymized
             {config.logRetentionDays === null
               ? '; entries are kept indefinitely (LOG_RETENTION_DAYS is not set).'
               : `; entries older than ${config.logRetentionDays} days are deleted.`}
@@ -88,7 +93,7 @@ export default async function LogsPage({ searchParams }: { searchParams: SearchP
       ) : (
         <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
           <table className="w-full text-left text-sm">
-            <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
+            <thead className="bg-slate-50 text-xs tracking-wide text-slate-500 uppercase">
               <tr>
                 <th className="px-4 py-2">Time</th>
                 <th className="px-4 py-2">Action</th>
@@ -110,12 +115,18 @@ export default async function LogsPage({ searchParams }: { searchParams: SearchP
       {(nextCursor || query.cursor) && (
         <nav aria-label="Pages" className="flex items-center justify-end gap-2 text-sm">
           {query.cursor && (
-            <Link href={href({})} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100">
+            <Link
+              href={href({})}
+              className="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100"
+            >
               Newest
             </Link>
           )}
           {nextCursor && (
-            <Link href={href({ cursor: nextCursor })} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100">
+            <Link
+              href={href({ cursor: nextCursor })}
+              className="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100"
+            >
               Next page
             </Link>
           )}
@@ -129,7 +140,7 @@ function LogRow({ entry, href }: { entry: LogEntry; href: (change: Partial<LogQu
   const filterLink = 'hover:text-indigo-700 hover:underline';
   return (
     <tr data-testid="log-row" className={entry.anonymized ? 'bg-slate-50/60' : undefined}>
-      <td className="whitespace-nowrap px-4 py-2 align-baseline text-slate-700">
+      <td className="px-4 py-2 align-baseline whitespace-nowrap text-slate-700">
         <LogTime iso={entry.timestamp.toISOString()} />
       </td>
       <td className="px-4 py-2 align-baseline">
@@ -148,20 +159,24 @@ function LogRow({ entry, href }: { entry: LogEntry; href: (change: Partial<LogQu
           <span className="text-slate-400">—</span>
         )}
       </td>
-      <td className="whitespace-nowrap px-4 py-2 align-baseline font-mono text-xs leading-5">
+      <td className="px-4 py-2 align-baseline font-mono text-xs leading-5 whitespace-nowrap">
         {entry.anonymized ? (
           <span className="text-slate-400" title="Redacted by anonymization">
             —
           </span>
         ) : entry.ipAddress ? (
-          <Link href={href({ ip: entry.ipAddress })} className={filterLink} title={`Only entries from ${entry.ipAddress}`}>
+          <Link
+            href={href({ ip: entry.ipAddress })}
+            className={filterLink}
+            title={`Only entries from ${entry.ipAddress}`}
+          >
             {entry.ipAddress}
           </Link>
         ) : (
           <span className="text-slate-400">—</span>
         )}
       </td>
-      <td className="whitespace-nowrap px-4 py-2 align-baseline font-mono text-xs leading-5">
+      <td className="px-4 py-2 align-baseline font-mono text-xs leading-5 whitespace-nowrap">
         {entry.fileId ? (
           <Link href={href({ fileId: entry.fileId })} className={filterLink} title="Only entries about this file">
             {entry.fileId}
@@ -170,7 +185,9 @@ function LogRow({ entry, href }: { entry: LogEntry; href: (change: Partial<LogQu
           <span className="text-slate-400">—</span>
         )}
       </td>
-      <td className="max-w-md break-words px-4 py-2 align-baseline text-xs leading-5 text-slate-600">{entry.info || <span className="text-slate-400">—</span>}</td>
+      <td className="max-w-md px-4 py-2 align-baseline text-xs leading-5 break-words text-slate-600">
+        {entry.info || <span className="text-slate-400">—</span>}
+      </td>
     </tr>
   );
 }
@@ -179,7 +196,9 @@ async function loadPage(raw: Record<string, string | string[] | undefined>) {
   const parsed = logQuerySchema.safeParse(searchParamsToObject(raw));
   // A hand-edited URL (say ?since=yesterday) shows the newest entries and says why.
   const query: LogQuery = parsed.success ? parsed.data : { limit: LOG_LIMIT_DEFAULT };
-  let problem = parsed.success ? null : `That filter is not valid (${toAppError(parsed.error).message}), so all entries are shown.`;
+  let problem = parsed.success
+    ? null
+    : `That filter is not valid (${toAppError(parsed.error).message}), so all entries are shown.`;
   let result;
   try {
     result = await queryLogs(query);

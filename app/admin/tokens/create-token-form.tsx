@@ -3,6 +3,7 @@
 import { useState, useTransition } from 'react';
 import { CopyButton } from '../_components/copy-button';
 import { createTokenAction } from './actions';
+import { formText } from '@/lib/http/form-text';
 
 const EXPIRY = [
   { value: '30d', label: '30 days' },
@@ -22,7 +23,10 @@ export function CreateTokenForm() {
     const form = new FormData(formElement);
     setError(null);
     startTransition(async () => {
-      const result = await createTokenAction({ name: String(form.get('name') ?? ''), expires: String(form.get('expires')) });
+      const result = await createTokenAction({
+        name: formText(form, 'name'),
+        expires: formText(form, 'expires'),
+      });
       if (!result.ok) return setError(result.message);
       setCreated(result.value);
       formElement.reset();
@@ -69,7 +73,10 @@ export function CreateTokenForm() {
         <div className="mt-4 rounded-lg border border-amber-200 bg-amber-50 p-3" data-testid="new-token">
           <p className="text-sm font-medium text-amber-900">Copy this token now. It will not be shown again.</p>
           <div className="mt-2 flex items-center gap-2">
-            <code className="flex-1 break-all rounded bg-white px-2 py-1 font-mono text-sm" data-testid="new-token-value">
+            <code
+              className="flex-1 rounded bg-white px-2 py-1 font-mono text-sm break-all"
+              data-testid="new-token-value"
+            >
               {created}
             </code>
             <CopyButton value={created} />

@@ -28,7 +28,7 @@ export default async function TokensPage() {
           <p className="px-4 py-8 text-center text-sm text-slate-500">No API tokens yet. Create one above.</p>
         ) : (
           <table className="w-full text-left text-sm">
-            <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
+            <thead className="bg-slate-50 text-xs tracking-wide text-slate-500 uppercase">
               <tr>
                 <th className="px-4 py-2">Name</th>
                 <th className="px-4 py-2">Owner</th>

@@ -20,8 +20,13 @@ export function registerFileCommands(program: Command): void {
     .option('--name <name>', 'store under this name (one file only; default: the file name)')
     .option('--public', 'anyone with the URL may download it (default: DEFAULT_VISIBILITY)')
     .option('--replace', 'replace a stored file of the same name')
-    .action(async function (this: Command, paths: string[], options: { name?: string; public?: boolean; replace?: boolean }) {
-      if (options.name !== undefined && paths.length > 1) this.error('error: --name works with one file only.', { exitCode: 2 });
+    .action(async function (
+      this: Command,
+      paths: string[],
+      options: { name?: string; public?: boolean; replace?: boolean },
+    ) {
+      if (options.name !== undefined && paths.length > 1)
+        this.error('error: --name works with one file only.', { exitCode: 2 });
       await openDatabase();
       let failures = 0;
       for (const filePath of paths) {
@@ -38,7 +43,9 @@ export function registerFileCommands(program: Command): void {
             declaredSize: stat.size,
             actor: CLI_ACTOR,
           });
-          print(`${record.id}  ${fileUrl(record.id)}  (${record.name}, ${formatSize(Number(record.size))}, ${record.visibility})`);
+          print(
+            `${record.id}  ${fileUrl(record.id)}  (${record.name}, ${formatSize(Number(record.size))}, ${record.visibility})`,
+          );
         } catch (error) {
           failures += 1;
           if (paths.length === 1) throw error;
@@ -73,7 +80,14 @@ export function registerFileCommands(program: Command): void {
       print(
         formatTable(
           ['ID', 'NAME', 'SIZE', 'VISIBILITY', 'UPLOADED', 'DOWNLOADS'],
-          items.map((f) => [f.id, f.name, formatSize(Number(f.size)), f.visibility, formatTime(f.uploadedAt), String(f.downloads)]),
+          items.map((f) => [
+            f.id,
+            f.name,
+            formatSize(Number(f.size)),
+            f.visibility,
+            formatTime(f.uploadedAt),
+            String(f.downloads),
+          ]),
         ),
       );
       if (nextCursor) note(`(showing the newest ${items.length}; use --limit or --search to see others)`);

@@ -31,7 +31,8 @@ export function registerKeysCommands(program: Command): void {
     .description('emergency stop: a new key, and every link signed before stops working at once')
     .option('--yes', 'confirm (every existing share link stops working)')
     .action(async function (this: Command, options: { yes?: boolean }) {
-      if (!options.yes) this.error('error: this breaks every existing share link; add --yes to confirm.', { exitCode: 2 });
+      if (!options.yes)
+        this.error('error: this breaks every existing share link; add --yes to confirm.', { exitCode: 2 });
       await openDatabase();
       const result = await retireAllKeys({ actor: CLI_ACTOR });
       print(`Retired every older key; new signing key ${result?.kid ?? ''}. Every link made before now is refused.`);

@@ -19,23 +19,30 @@ export function registerLinkCommands(program: Command): void {
     .option('--once', 'a one-time link (the first download uses it up)')
     .option('--max-downloads <n>', 'allow this many downloads', parseCount)
     .option('--untracked', 'no database record: cannot be revoked on its own or limited')
-    .action(async (fileId: string, options: { ttl?: number; once?: boolean; maxDownloads?: number; untracked?: boolean }) => {
-      await openDatabase();
-      const maxDownloads = options.once ? 1 : (options.maxDownloads ?? null);
-      const created = await createLink({
-        fileId,
-        ttlMs: options.ttl,
-        maxDownloads,
-        tracked: !options.untracked,
-        actor: CLI_ACTOR,
-      });
-      print(created.url);
-      const limit = maxDownloads === null ? 'unlimited downloads' : maxDownloads === 1 ? 'one download' : `${maxDownloads} downloads`;
-      note(
-        `Link ${created.tracked ? created.id : '(untracked)'}: ${limit}, expires ${formatTime(created.expiresAt)} ` +
-          `(in ${formatDuration(options.ttl ?? env().linkDefaultTtlMs)}).`,
-      );
-    });
+    .action(
+      async (fileId: string, options: { ttl?: number; once?: boolean; maxDownloads?: number; untracked?: boolean }) => {
+        await openDatabase();
+        const maxDownloads = options.once ? 1 : (options.maxDownloads ?? null);
+        const created = await createLink({
+          fileId,
+          ttlMs: options.ttl,
+          maxDownloads,
+          tracked: !options.untracked,
+          actor: CLI_ACTOR,
+        });
+        print(created.url);
+        const limit =
+          maxDownloads === null
+            ? 'unlimited downloads'
+            : maxDownloads === 1
+              ? 'one download'
+              : `${maxDownloads} downloads`;
+        note(
+          `Link ${created.tracked ? created.id : '(untracked)'}: ${limit}, expires ${formatTime(created.expiresAt)} ` +
+            `(in ${formatDuration(options.ttl ?? env().linkDefaultTtlMs)}).`,
+        );
+      },
+    );
 
   link
     .command('list')

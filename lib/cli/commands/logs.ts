@@ -26,7 +26,9 @@ export function registerLogsCommands(program: Command): void {
       await openDatabase();
       const olderThanMs = options.olderThan ?? env().logAnonymizeAfterDays * 86_400_000;
       const { count, before } = await anonymizeLogs({ olderThanMs, actor: CLI_ACTOR });
-      print(`Anonymized ${count} ${count === 1 ? 'entry' : 'entries'} older than ${formatAge(olderThanMs)} (before ${formatInstant(before)}).`);
+      print(
+        `Anonymized ${count} ${count === 1 ? 'entry' : 'entries'} older than ${formatAge(olderThanMs)} (before ${formatInstant(before)}).`,
+      );
     });
 
   logs
@@ -69,7 +71,8 @@ export function registerLogsCommands(program: Command): void {
 /** "30d", "12h", "0d", "90m"; a bare number is days, as in LOG_ANONYMIZE_AFTER_DAYS. */
 export function parseAge(value: string): number {
   const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 86_400_000 : parseDuration(value);
-  if (ms === null || !Number.isFinite(ms)) throw new InvalidArgumentError(`"${value}" is not an age like 30d, 12h or 0d.`);
+  if (ms === null || !Number.isFinite(ms))
+    throw new InvalidArgumentError(`"${value}" is not an age like 30d, 12h or 0d.`);
   return ms;
 }
 

@@ -101,6 +101,10 @@ function checkExpiryOption(value: string): string {
 async function onlyUser(): Promise<{ id: string; username: string }> {
   const users = await listUsers();
   if (users.length === 1) return users[0];
-  if (users.length === 0) throw new AppError('conflict', 'There are no users yet: add one first with `user add <name>`.');
-  throw new AppError('bad_request', `There are ${users.length} users: say which one owns the token with --user <username>.`);
+  if (users.length === 0)
+    throw new AppError('conflict', 'There are no users yet: add one first with `user add <name>`.');
+  throw new AppError(
+    'bad_request',
+    `There are ${users.length} users: say which one owns the token with --user <username>.`,
+  );
 }

@@ -48,7 +48,12 @@ async function main() {
     case 'retire-all':
       return { kid: (await retireAllKeys({ actor: CLI_ACTOR })).kid };
     case 'create-link': {
-      const link = await createLink({ fileId: command.fileId, ttlMs: command.ttlMs, maxDownloads: command.maxDownloads, actor: CLI_ACTOR });
+      const link = await createLink({
+        fileId: command.fileId,
+        ttlMs: command.ttlMs,
+        maxDownloads: command.maxDownloads,
+        actor: CLI_ACTOR,
+      });
       return { token: link.token, id: link.id };
     }
   }

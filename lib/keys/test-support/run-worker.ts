@@ -27,8 +27,8 @@ export async function raceWorkers<T>(commands: Record<string, unknown>[]): Promi
   const barrier = fs.mkdtempSync(path.join(os.tmpdir(), 'fileserver-barrier-'));
   try {
     const results = Promise.all(commands.map((command) => runWorker<T>({ ...command, barrier })));
-    let failure: unknown;
-    results.catch((error: unknown) => (failure = error));
+    let failure: Error | undefined;
+    results.catch((error: unknown) => (failure = error instanceof Error ? error : new Error(String(error))));
     const deadline = Date.now() + 90_000;
     while (fs.readdirSync(barrier).filter((name) => name.startsWith('ready-')).length < commands.length) {
       if (failure) throw failure;

@@ -43,7 +43,7 @@ export function FileTable({ files, state }: { files: FileRow[]; state: ListState
   return (
     <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
       <table className="w-full text-left text-sm">
-        <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
+        <thead className="bg-slate-50 text-xs tracking-wide text-slate-500 uppercase">
           <tr>
             <SortHeader label="Name" sort="name" state={state} />
             <th className="px-3 py-2">Id</th>
@@ -66,11 +66,17 @@ export function FileTable({ files, state }: { files: FileRow[]; state: ListState
                 </span>
               </td>
               <td className="px-3 py-2">
-                <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700" data-testid="file-id">
+                <code
+                  className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700"
+                  data-testid="file-id"
+                >
                   {file.id}
                 </code>
               </td>
-              <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums" title={`${file.size.toLocaleString('en')} bytes`}>
+              <td
+                className="px-3 py-2 text-right whitespace-nowrap tabular-nums"
+                title={`${file.size.toLocaleString('en')} bytes`}
+              >
                 {formatSize(file.size)}
               </td>
               <td className="max-w-[9rem] px-3 py-2">
@@ -81,7 +87,7 @@ export function FileTable({ files, state }: { files: FileRow[]; state: ListState
               <td className="px-3 py-2">
                 <VisibilityToggle id={file.id} name={file.name} visibility={file.visibility} />
               </td>
-              <td className="whitespace-nowrap px-3 py-2 text-slate-600">
+              <td className="px-3 py-2 whitespace-nowrap text-slate-600">
                 <LocalTime iso={file.uploadedAt} />
               </td>
               <td className="px-3 py-2 text-right tabular-nums">
@@ -89,7 +95,7 @@ export function FileTable({ files, state }: { files: FileRow[]; state: ListState
                   {file.downloads}
                 </DownloadHistoryButton>
               </td>
-              <td className="whitespace-nowrap px-3 py-2">
+              <td className="px-3 py-2 whitespace-nowrap">
                 <FileActions id={file.id} name={file.name} url={file.url} byNameUrl={file.byNameUrl} />
               </td>
             </tr>
@@ -100,14 +106,27 @@ export function FileTable({ files, state }: { files: FileRow[]; state: ListState
   );
 }
 
-function SortHeader({ label, sort, state, align = 'left' }: { label: string; sort: ListState['sort']; state: ListState; align?: 'left' | 'right' }) {
+function SortHeader({
+  label,
+  sort,
+  state,
+  align = 'left',
+}: {
+  label: string;
+  sort: ListState['sort'];
+  state: ListState;
+  align?: 'left' | 'right';
+}) {
   const active = state.sort === sort;
   const defaultOrder = sort === 'name' ? 'asc' : 'desc';
   // A click on the active column flips it; on another column starts with that column's default.
   const order = active ? (state.order === 'asc' ? 'desc' : 'asc') : defaultOrder;
   const arrow = active ? (state.order === 'asc' ? '↑' : '↓') : '';
   return (
-    <th className={`px-3 py-2 ${align === 'right' ? 'text-right' : ''}`} aria-sort={active ? (state.order === 'asc' ? 'ascending' : 'descending') : undefined}>
+    <th
+      className={`px-3 py-2 ${align === 'right' ? 'text-right' : ''}`}
+      aria-sort={active ? (state.order === 'asc' ? 'ascending' : 'descending') : undefined}
+    >
       <Link
         href={listHref({ q: state.q, sort, order, limit: state.limit })}
         className={`inline-flex items-center gap-1 uppercase hover:text-slate-900 ${active ? 'text-slate-900' : ''}`}

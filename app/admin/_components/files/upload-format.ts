@@ -71,7 +71,10 @@ export function describeFailure(failure: UploadFailure, maxUploadSize: number): 
     return { kind: 'exists', message: body.message.replace(/ Upload it with replace to overwrite it\.$/, '') };
   }
   if (status === 401) {
-    return { kind: 'signed_out', message: 'Your session ended. Sign in again, then choose the file again to continue.' };
+    return {
+      kind: 'signed_out',
+      message: 'Your session ended. Sign in again, then choose the file again to continue.',
+    };
   }
   if (status >= 500 && status !== 507) {
     return { kind: 'network', message: body?.message ?? `The server answered with an error (HTTP ${status}).` };
@@ -94,7 +97,9 @@ export function shouldRetryUpload(failure: UploadFailure, online: boolean): bool
 
 function parseBody(failure: UploadFailure): { code: string; message: string } | null {
   try {
-    const parsed = JSON.parse(failure.originalResponse?.getBody() ?? '') as { error?: { code?: unknown; message?: unknown } };
+    const parsed = JSON.parse(failure.originalResponse?.getBody() ?? '') as {
+      error?: { code?: unknown; message?: unknown };
+    };
     if (typeof parsed.error?.code === 'string' && typeof parsed.error.message === 'string') {
       return { code: parsed.error.code, message: parsed.error.message };
     }

@@ -9,7 +9,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PreviousUpload, Upload } from 'tus-js-client';
 import { formatSize } from '@/lib/env/units';
 import { LocalTime } from '../local-time';
-import { addSample, describeFailure, shouldRetryUpload, speedOf, type SpeedSample, type UploadFailure } from './upload-format';
+import { addSample, describeFailure, shouldRetryUpload, speedOf, type SpeedSample } from './upload-format';
 import { UploadRow, type UploadView } from './upload-row';
 
 const ENDPOINT = '/api/uploads';
@@ -72,11 +72,15 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, defaul
         endpoint: ENDPOINT,
         chunkSize,
         retryDelays: RETRY_DELAYS,
-        metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', ...(replace ? { replace: '1' } : {}) },
+        metadata: {
+          filename: file.name,
+          filetype: file.type || 'application/octet-stream',
+          ...(replace ? { replace: '1' } : {}),
+        },
         // A finished file needs no resuming; a later upload of the same file starts afresh.
         removeFingerprintOnSuccess: true,
         onShouldRetry: (error, attempt) => {
-          const again = shouldRetryUpload(error as UploadFailure, navigator.onLine !== false);
+          const again = shouldRetryUpload(error, navigator.onLine !== false);
           if (again) {
             controller.samples = [];
             update(key, { reconnecting: { attempt: attempt + 1, of: RETRY_DELAYS.length }, speed: null });
@@ -99,12 +103,17 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, defaul
         },
         onSuccess: ({ lastResponse }) => {
           controller.active = false;
-          update(key, { status: 'done', bytesSent: file.size, bytesTotal: file.size, fileId: lastResponse.getHeader(FILE_ID_HEADER) ?? null });
+          update(key, {
+            status: 'done',
+            bytesSent: file.size,
+            bytesTotal: file.size,
+            fileId: lastResponse.getHeader(FILE_ID_HEADER) ?? null,
+          });
           refreshList();
         },
         onError: (error) => {
           controller.active = false;
-          const problem = describeFailure(error as UploadFailure, maxUploadSize);
+          const problem = describeFailure(error, maxUploadSize);
           update(key, { status: 'failed', problem, speed: null, reconnecting: null });
           // An upload the server refused for good cannot be resumed; forget it.
           if (problem.kind !== 'network') void forget(tus, upload);
@@ -136,7 +145,13 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, defaul
       if (files.length < dropped.length) setNotice('A file that is already uploading was left out.');
       const added: UploadView[] = files.map((file) => {
         const key = `upload-${nextKey++}`;
-        controllers.current.set(key, { file, upload: null, active: file.size <= maxUploadSize, samples: [], renderedAt: 0 });
+        controllers.current.set(key, {
+          file,
+          upload: null,
+          active: file.size <= maxUploadSize,
+          samples: [],
+          renderedAt: 0,
+        });
         const tooLarge = file.size > maxUploadSize;
         return {
           key,
@@ -149,7 +164,10 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, defaul
           fileId: null,
           reconnecting: null,
           problem: tooLarge
-            ? { kind: 'too_large', message: `Too large: ${formatSize(file.size)}, the upload limit is ${formatSize(maxUploadSize)}.` }
+            ? {
+                kind: 'too_large',
+                message: `Too large: ${formatSize(file.size)}, the upload limit is ${formatSize(maxUploadSize)}.`,
+              }
             : null,
         } satisfies UploadView;
       });
@@ -258,7 +276,8 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, defaul
       for (const previous of await storage.findAllUploads()) {
         const started = Date.parse(previous.creationTime);
         // The server removes a partial upload UPLOAD_EXPIRY after it started; so do we.
-        if (!Number.isFinite(started) || started + uploadExpiryMs < Date.now()) await storage.removeUpload(previous.urlStorageKey);
+        if (!Number.isFinite(started) || started + uploadExpiryMs < Date.now())
+          await storage.removeUpload(previous.urlStorageKey);
         else fresh.push(previous);
       }
       if (!cancelled) setUnfinished(fresh);
@@ -305,7 +324,15 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, defaul
           >
             Choose files
           </button>
-          <input ref={inputRef} type="file" multiple onChange={onPick} className="sr-only" aria-label="Choose files to upload" tabIndex={-1} />
+          <input
+            ref={inputRef}
+            type="file"
+            multiple
+            onChange={onPick}
+            className="sr-only"
+            aria-label="Choose files to upload"
+            tabIndex={-1}
+          />
           <span className="text-xs text-slate-500" data-testid="upload-limit">
             or drop them anywhere · up to {formatSize(maxUploadSize)} each
           </span>
@@ -325,7 +352,9 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, defaul
           <ul className="mt-2 divide-y divide-amber-200/70">
             {unfinished.map((previous) => (
               <li key={previous.urlStorageKey} className="flex items-center gap-3 py-1.5 text-sm">
-                <span className="min-w-0 flex-1 truncate font-medium text-slate-900">{previous.metadata?.filename ?? 'unnamed file'}</span>
+                <span className="min-w-0 flex-1 truncate font-medium text-slate-900">
+                  {previous.metadata?.filename ?? 'unnamed file'}
+                </span>
                 <span className="text-slate-600">{previous.size !== null ? formatSize(previous.size) : ''}</span>
                 <span className="text-slate-500">
                   started <LocalTime iso={new Date(previous.creationTime).toISOString()} />
@@ -345,10 +374,14 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, defaul
 
       {uploads.length > 0 && (
         <section aria-label="Uploads" className="overflow-hidden rounded-xl border border-slate-200 bg-white">
-          <div className="flex items-center justify-between border-b border-slate-100 bg-slate-50 px-4 py-2 text-xs font-medium uppercase tracking-wide text-slate-500">
+          <div className="flex items-center justify-between border-b border-slate-100 bg-slate-50 px-4 py-2 text-xs font-medium tracking-wide text-slate-500 uppercase">
             <span>Uploads</span>
             {finished > 0 && (
-              <button type="button" onClick={clearFinished} className="normal-case tracking-normal text-indigo-700 hover:underline">
+              <button
+                type="button"
+                onClick={clearFinished}
+                className="tracking-normal text-indigo-700 normal-case hover:underline"
+              >
                 Clear finished
               </button>
             )}
@@ -378,7 +411,9 @@ export function UploadManager({ chunkSize, maxUploadSize, uploadExpiryMs, defaul
               <p className="text-lg font-semibold text-slate-900">Drop files to upload</p>
               <p className="mt-1 text-sm text-slate-600">
                 Up to {formatSize(maxUploadSize)} per file.{' '}
-                {defaultVisibility === 'private' ? 'Files stay private until you make them public.' : 'New files are public.'}
+                {defaultVisibility === 'private'
+                  ? 'Files stay private until you make them public.'
+                  : 'New files are public.'}
               </p>
             </div>
           </div>

@@ -30,7 +30,7 @@ type Props = {
 };
 
 export function UploadRow({ upload, onCancel, onRetry, onReplace, onDismiss }: Props) {
-  const { name, status, bytesSent, bytesTotal, speed, problem } = upload;
+  const { name, status, bytesSent, bytesTotal, problem } = upload;
   const percent = bytesTotal > 0 ? Math.floor((bytesSent / bytesTotal) * 100) : status === 'done' ? 100 : 0;
   const failed = status === 'failed';
   const done = status === 'done';
@@ -45,8 +45,16 @@ export function UploadRow({ upload, onCancel, onRetry, onReplace, onDismiss }: P
         <span className="min-w-0 flex-1 truncate text-sm font-medium text-slate-900" title={name}>
           {name}
         </span>
-        <span className={`shrink-0 text-sm tabular-nums ${failed ? 'text-red-700' : done ? 'text-emerald-700' : 'text-slate-700'}`}>
-          {failed ? (problem?.kind === 'network' ? `Interrupted at ${percent}%` : 'Failed') : done ? 'Done' : `${percent}%`}
+        <span
+          className={`shrink-0 text-sm tabular-nums ${failed ? 'text-red-700' : done ? 'text-emerald-700' : 'text-slate-700'}`}
+        >
+          {failed
+            ? problem?.kind === 'network'
+              ? `Interrupted at ${percent}%`
+              : 'Failed'
+            : done
+              ? 'Done'
+              : `${percent}%`}
         </span>
         <div className="flex shrink-0 gap-1">
           {failed && problem?.kind === 'exists' && (
@@ -91,8 +99,18 @@ export function UploadRow({ upload, onCancel, onRetry, onReplace, onDismiss }: P
   );
 }
 
-function describe({ status, bytesSent, bytesTotal, speed, resumed, problem, fileId, reconnecting }: UploadView): string {
-  if (status === 'failed' && problem) return problem.kind === 'network' ? `${problem.message} Retry continues where it stopped.` : problem.message;
+function describe({
+  status,
+  bytesSent,
+  bytesTotal,
+  speed,
+  resumed,
+  problem,
+  fileId,
+  reconnecting,
+}: UploadView): string {
+  if (status === 'failed' && problem)
+    return problem.kind === 'network' ? `${problem.message} Retry continues where it stopped.` : problem.message;
   if (status === 'done') return `Uploaded ${formatSize(bytesTotal)}${fileId ? ` as ${fileId}` : ''}.`;
   const sizes = `${formatSize(bytesSent)} of ${formatSize(bytesTotal)}`;
   if (status === 'starting') return resumed ? `Resuming an earlier upload of this file…` : 'Starting…';

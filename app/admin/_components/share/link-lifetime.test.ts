@@ -12,7 +12,9 @@ describe('the share dialog lifetime', () => {
 
   it('refuses a custom lifetime that is not a whole positive number', () => {
     for (const amount of ['', '0', '-2', '1.5', 'abc']) {
-      expect(ttlSecondsOf({ choice: 'custom', amount, unit: 'hours' }, WEEK)).toEqual({ problem: 'Enter a whole number of at least 1 for the lifetime.' });
+      expect(ttlSecondsOf({ choice: 'custom', amount, unit: 'hours' }, WEEK)).toEqual({
+        problem: 'Enter a whole number of at least 1 for the lifetime.',
+      });
     }
   });
 

@@ -19,7 +19,8 @@ export function ttlSecondsOf(state: TtlState, maxTtlSeconds: number | null): { s
   let seconds: number;
   if (state.choice === 'custom') {
     const amount = Number(state.amount.trim());
-    if (!state.amount.trim() || !Number.isInteger(amount) || amount < 1) return { problem: 'Enter a whole number of at least 1 for the lifetime.' };
+    if (!state.amount.trim() || !Number.isInteger(amount) || amount < 1)
+      return { problem: 'Enter a whole number of at least 1 for the lifetime.' };
     seconds = amount * unitSeconds(state.unit);
   } else {
     seconds = LINK_TTL_PRESETS[state.choice].seconds;
@@ -37,7 +38,11 @@ export function initialTtlState(defaultTtlSeconds: number | null): TtlState {
   const preset = LINK_TTL_PRESETS.findIndex((p) => p.seconds === defaultTtlSeconds);
   if (preset >= 0) return { choice: preset, amount: '1', unit: 'days' };
   const unit = [...TTL_UNITS].reverse().find((u) => defaultTtlSeconds % u.seconds === 0) ?? TTL_UNITS[0];
-  return { choice: 'custom', amount: String(Math.max(1, Math.round(defaultTtlSeconds / unit.seconds))), unit: unit.value };
+  return {
+    choice: 'custom',
+    amount: String(Math.max(1, Math.round(defaultTtlSeconds / unit.seconds))),
+    unit: unit.value,
+  };
 }
 
 /** "7 days", "90 minutes", "1 hour": a whole-unit duration for sentences. */

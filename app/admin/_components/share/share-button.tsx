@@ -50,7 +50,13 @@ export function ShareButton({ fileId, fileName, label = 'Share', variant = 'row'
 
   return (
     <>
-      <button type="button" onClick={open} aria-label={`Share ${fileName}`} aria-haspopup="dialog" className={BUTTON[variant]}>
+      <button
+        type="button"
+        onClick={open}
+        aria-label={`Share ${fileName}`}
+        aria-haspopup="dialog"
+        className={BUTTON[variant]}
+      >
         {label}
       </button>
       <dialog
@@ -72,12 +78,22 @@ export function ShareButton({ fileId, fileName, label = 'Share', variant = 'row'
               {fileName} <span className="font-mono text-xs text-slate-500">({fileId})</span>
             </p>
           </div>
-          <button type="button" onClick={close} className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100">
+          <button
+            type="button"
+            onClick={close}
+            className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100"
+          >
             Close
           </button>
         </div>
         {created ? (
-          <ShareResult link={created} fileId={fileId} fileName={fileName} onAnother={() => setCreated(null)} onDone={close} />
+          <ShareResult
+            link={created}
+            fileId={fileId}
+            fileName={fileName}
+            onAnother={() => setCreated(null)}
+            onDone={close}
+          />
         ) : (
           <ShareForm key={round} fileId={fileId} settings={settings} onCreated={setCreated} onCancel={close} />
         )}

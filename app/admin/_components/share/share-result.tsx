@@ -59,24 +59,27 @@ export function ShareResult({ link, fileId, fileName, onAnother, onDone }: Props
         <div className="flex gap-5">
           <dl className="min-w-0 flex-1 space-y-3 text-sm">
             <div>
-              <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Expires</dt>
+              <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase">Expires</dt>
               <dd className="text-slate-800">
                 <LocalTime iso={link.expiresAt} /> <span className="text-slate-500">(in {timeLeft})</span>
               </dd>
             </div>
             <div>
-              <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Works</dt>
+              <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase">Works</dt>
               <dd className="text-slate-800" data-testid="share-result-uses">
                 {uses}
               </dd>
             </div>
             <div>
-              <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Revoking</dt>
+              <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase">Revoking</dt>
               <dd className="text-slate-800">
                 {link.tracked ? (
                   <>
                     Tracked:{' '}
-                    <Link href={`/admin/links?fileId=${encodeURIComponent(fileId)}`} className="font-medium text-indigo-700 hover:underline">
+                    <Link
+                      href={`/admin/links?fileId=${encodeURIComponent(fileId)}`}
+                      className="font-medium text-indigo-700 hover:underline"
+                    >
                       revoke it on the Links page
                     </Link>
                     .
@@ -98,7 +101,11 @@ export function ShareResult({ link, fileId, fileName, onAnother, onDone }: Props
               data-testid="share-qr"
             />
             <figcaption className="mt-1">
-              <a href={link.qrDataUrl} download={`${fileName}-link-qr.png`} className="text-xs text-indigo-700 hover:underline">
+              <a
+                href={link.qrDataUrl}
+                download={`${fileName}-link-qr.png`}
+                className="text-xs text-indigo-700 hover:underline"
+              >
                 Save QR code
               </a>
             </figcaption>
@@ -106,10 +113,18 @@ export function ShareResult({ link, fileId, fileName, onAnother, onDone }: Props
         </div>
       </div>
       <div className="flex justify-end gap-2 border-t border-slate-200 px-5 py-3">
-        <button type="button" onClick={onAnother} className="rounded-lg px-3 py-2 text-sm text-slate-700 hover:bg-slate-100">
+        <button
+          type="button"
+          onClick={onAnother}
+          className="rounded-lg px-3 py-2 text-sm text-slate-700 hover:bg-slate-100"
+        >
           Make another link
         </button>
-        <button type="button" onClick={onDone} className="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700">
+        <button
+          type="button"
+          onClick={onDone}
+          className="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700"
+        >
           Done
         </button>
       </div>

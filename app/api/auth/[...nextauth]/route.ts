@@ -6,15 +6,16 @@ import { authOptions } from '@/lib/auth/auth-options';
 import { readSession } from '@/lib/auth/session';
 import { assertSignInAllowed } from '@/lib/auth/sign-in';
 import { errorBody, isAppError } from '@/lib/errors';
+import { formText } from '@/lib/http/form-text';
 import { clientIpFromHeaders } from '@/lib/http/request-ip';
 
 type Context = { params: Promise<{ nextauth: string[] }> };
 
-function handler(request: Request, context: Context) {
-  return NextAuth(request as never, context as never, authOptions());
+function handler(request: Request, context: Context): Promise<Response> {
+  return NextAuth(request as never, context as never, authOptions()) as Promise<Response>;
 }
 
-export async function GET(request: Request, context: Context) {
+export function GET(request: Request, context: Context) {
   return handler(request, context);
 }
 
@@ -26,10 +27,10 @@ export async function POST(request: Request, context: Context) {
   if (action === 'callback/credentials') {
     const form = await request.clone().formData();
     try {
-      assertSignInAllowed({ username: String(form.get('username') ?? ''), ip });
+      assertSignInAllowed({ username: formText(form, 'username'), ip });
     } catch (error) {
       if (!isAppError(error)) throw error;
-      const retry = String(error.details?.retryAfterSeconds ?? 60);
+      const retry = String(Number(error.details?.retryAfterSeconds ?? 60));
       return Response.json(errorBody(error), { status: error.status, headers: { 'Retry-After': retry } });
     }
   }

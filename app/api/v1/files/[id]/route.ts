@@ -6,10 +6,12 @@ export const dynamic = 'force-dynamic';
 
 type Params = { id: string };
 
-export const GET = apiHandler<Params>(async ({ params }) => serializeFile(await requireFile(fileIdSchema.parse(params.id))));
+export const GET = apiHandler<Params>(async ({ params }) =>
+  serializeFile(await requireFile(fileIdSchema.parse(params.id))),
+);
 
 export const PATCH = apiHandler<Params>(async ({ request, params, caller }) => {
-  const body = await request.json().catch(() => {
+  const body: unknown = await request.json().catch(() => {
     throw new AppError('bad_request', 'Send a JSON object like {"visibility":"public"}.');
   });
   const { visibility } = updateFileBodySchema.parse(body);

@@ -6,7 +6,7 @@ import { createLink, createLinkBodySchema } from '@/lib/links';
 export const dynamic = 'force-dynamic';
 
 export const POST = apiHandler<{ id: string }>(async ({ request, params, caller }) => {
-  const body = await request.json().catch(() => {
+  const body: unknown = await request.json().catch(() => {
     throw new AppError('bad_request', 'Send a JSON object like {"ttlSeconds":3600,"maxDownloads":1}.');
   });
   const { ttlSeconds, maxDownloads, tracked } = createLinkBodySchema.parse(body);
@@ -19,7 +19,13 @@ export const POST = apiHandler<{ id: string }>(async ({ request, params, caller 
     userId: caller.userId,
   });
   return Response.json(
-    { id: link.id, url: link.url, expiresAt: link.expiresAt.toISOString(), maxDownloads: link.maxDownloads, tracked: link.tracked },
+    {
+      id: link.id,
+      url: link.url,
+      expiresAt: link.expiresAt.toISOString(),
+      maxDownloads: link.maxDownloads,
+      tracked: link.tracked,
+    },
     { status: 201, headers: { 'Cache-Control': 'no-store' } },
   );
 });
