@@ -4,7 +4,9 @@ import 'server-only';
 import type { Actor } from '../audit';
 import { authenticateApiToken } from '../auth/api-tokens';
 import { readSession } from '../auth/session';
+import { env } from '../env';
 import { AppError } from '../errors';
+import { assertNotCrossSite, type RequestOrigin } from '../http/same-origin';
 
 export type ApiCaller = {
   userId: string;
@@ -17,8 +19,8 @@ export type CallerCredentials = {
   method: string;
   authorization: string | null | undefined;
   cookie: string | null | undefined;
-  /** The browser's Sec-Fetch-Site header: writes with a session must not come cross-site. */
-  secFetchSite: string | null | undefined;
+  /** Where the request comes from: writes with the session cookie must come from our own pages. */
+  from: Omit<RequestOrigin, 'method'>;
   ip: string;
 };
 
@@ -26,7 +28,7 @@ export async function authenticateCaller({
   method,
   authorization,
   cookie,
-  secFetchSite,
+  from,
   ip,
 }: CallerCredentials): Promise<ApiCaller> {
   if (authorization) {
@@ -43,9 +45,7 @@ export async function authenticateCaller({
   }
   const session = await readSession(cookie);
   if (!session) throw new AppError('unauthorized', 'Sign in or send an API token (Authorization: Bearer <token>).');
-  const writes = !['GET', 'HEAD', 'OPTIONS'].includes(method);
-  if (writes && secFetchSite === 'cross-site') {
-    throw new AppError('forbidden', 'Cross-site requests cannot use the admin session.');
-  }
+  const { trustProxy, publicUrl } = env();
+  assertNotCrossSite({ method, ...from }, { trustProxy, publicUrl });
   return { userId: session.userId, username: session.username, via: 'session', actor: { user: session.username, ip } };
 }

@@ -41,7 +41,12 @@ function authenticate(request: Request): Promise<ApiCaller> {
     method: request.method,
     authorization: request.headers.get('authorization'),
     cookie: request.headers.get('cookie'),
-    secFetchSite: request.headers.get('sec-fetch-site'),
+    from: {
+      secFetchSite: request.headers.get('sec-fetch-site'),
+      origin: request.headers.get('origin'),
+      host: request.headers.get('host'),
+      forwardedHost: request.headers.get('x-forwarded-host'),
+    },
     ip: clientIpFromHeaders(request.headers),
   });
 }

@@ -57,6 +57,45 @@ function entry(
 const byId = (id: number) => db().log.findUniqueOrThrow({ where: { id } });
 
 describe('anonymizeLogs', () => {
+  it('redacts who acted inside info too: typed sign-in names, user names, token owners', async () => {
+    const typed = entry(40 * DAY, {
+      user: null,
+      action: 'login_failed',
+      fileId: null,
+      info: 'username: Mallory Smith, née: x',
+    });
+    const added = entry(40 * DAY, {
+      user: 'cli',
+      action: 'user_delete',
+      fileId: null,
+      info: 'username: bob, tokens_removed: 1',
+    });
+    const token = entry(40 * DAY, {
+      user: 'alice',
+      action: 'token_create',
+      fileId: null,
+      info: 'name: ci, id: ck1, owner: alice, expires: never',
+    });
+    const download = entry(40 * DAY);
+    await anonymizeLogs({ olderThanDays: 30, now: NOW, actor: CLI_ACTOR });
+    expect((await byId(typed)).info).toBe('username: anonymized');
+    expect((await byId(added)).info).toBe('username: anonymized, tokens_removed: 1');
+    expect((await byId(token)).info).toBe('name: ci, id: ck1, owner: anonymized, expires: never');
+    expect((await byId(download)).info).toBe('file_id: YEeG18Qj, name: Ubersicht_Marz.pdf, bytes: 688');
+  });
+
+  it('also redacts info of entries anonymized before info was redacted', async () => {
+    const earlier = entry(40 * DAY, {
+      user: 'anonymized',
+      action: 'user_passwd',
+      fileId: null,
+      info: 'username: carol',
+    });
+    sqlite.prepare('UPDATE "Log" SET "anonymized" = 1, "ipAddress" = \'anonymized\' WHERE "id" = ?').run(earlier);
+    await anonymizeLogs({ olderThanDays: 30, now: NOW, actor: CLI_ACTOR });
+    expect((await byId(earlier)).info).toBe('username: anonymized');
+  });
+
   it('redacts user and IP of entries older than N days, keeps what happened, and records the run', async () => {
     const old = entry(40 * DAY, { user: 'bob', ip: '2001:db8::1' });
     const anonymous = entry(31 * DAY, { user: 'anonymous', ip: '198.51.100.9' });
@@ -76,7 +115,7 @@ describe('anonymizeLogs', () => {
       timestamp: new Date(NOW.getTime() - 40 * DAY),
     });
     expect(await byId(anonymous)).toMatchObject({ user: 'anonymized', ipAddress: 'anonymized', anonymized: true });
-    expect(await byId(failed)).toMatchObject({ user: 'anonymized', anonymized: true, info: 'username: mallory' });
+    expect(await byId(failed)).toMatchObject({ user: 'anonymized', anonymized: true, info: 'username: anonymized' });
     expect(await byId(recent)).toMatchObject({ user: 'alice', ipAddress: '203.0.113.7', anonymized: false });
 
     // One `anonymize` entry with the count; it is new, so it is not anonymized itself.

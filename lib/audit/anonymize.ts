@@ -93,16 +93,24 @@ export async function anonymizeLogsBefore(before: Date): Promise<number> {
     const resume: Prisma.Sql = after
       ? Prisma.sql`AND ("timestamp", "id") > (${after.timestamp}, ${after.id})`
       : Prisma.empty;
-    const rows = await db().$queryRaw<{ id: number | bigint; timestamp: Date | number }[]>(Prisma.sql`
-      SELECT "id", "timestamp" FROM "Log"
+    const rows = await db().$queryRaw<
+      { id: number | bigint; timestamp: Date | number; action: string; info: string }[]
+    >(
+      Prisma.sql`
+      SELECT "id", "timestamp", "action", "info" FROM "Log"
       WHERE "timestamp" < ${cutoff} ${resume} AND "anonymized" = 0
-      ORDER BY "timestamp", "id" LIMIT ${BATCH}`);
+      ORDER BY "timestamp", "id" LIMIT ${BATCH}`,
+    );
     if (rows.length === 0) break;
     // ...then changed in one short write that re-checks the flag, so a concurrent run in
-    // another process never changes (or counts) the same entry again.
+    // another process never changes (or counts) the same entry again. Who acted may also be
+    // named inside info (a typed sign-in name, a user name, a token's owner): redacted too.
     const ids = JSON.stringify(rows.map((row) => Number(row.id)));
+    const infos = JSON.stringify(redactedInfos(rows));
     total += await db().$executeRaw(Prisma.sql`
-      UPDATE "Log" SET "user" = ${ANONYMIZED}, "ipAddress" = ${ANONYMIZED}, "anonymized" = 1
+      UPDATE "Log" SET "user" = ${ANONYMIZED}, "ipAddress" = ${ANONYMIZED}, "anonymized" = 1,
+        "info" = COALESCE((SELECT "value" ->> '$.info' FROM json_each(${infos})
+                           WHERE "value" ->> '$.id' = "Log"."id"), "info")
       WHERE "id" IN (SELECT "value" FROM json_each(${ids})) AND "anonymized" = 0`);
     const last = rows[rows.length - 1];
     after = {
@@ -111,6 +119,7 @@ export async function anonymizeLogsBefore(before: Date): Promise<number> {
     };
     if (rows.length < BATCH) break;
   }
+  await redactInfoOfAnonymized(cutoff);
   // The IP a share link was last used from (kept for resuming a download within minutes) is
   // personal data too: forget it on the same schedule. Not counted: it is not a log entry.
   await db().link.updateMany({
@@ -118,6 +127,52 @@ export async function anonymizeLogsBefore(before: Date): Promise<number> {
     data: { lastUsedIp: null },
   });
   return total;
+}
+
+// Actions whose info names a person: the name typed at a failed sign-in, the account a user
+// entry is about, the owner of an API token. Other info says what happened (file, link, key).
+const IDENTITY_ACTIONS = ['login_failed', 'user_add', 'user_delete', 'user_passwd', 'token_create', 'token_revoke'];
+const IDENTITY_KEYS = /(^|, )(username|owner): (.*?)(?=, [a-z_]+: |$)/g;
+
+/** `info` with the person in it replaced by `anonymized`; unchanged when it names nobody. */
+export function redactInfo(action: string, info: string): string {
+  if (!IDENTITY_ACTIONS.includes(action)) return info;
+  // A typed name is whatever the visitor typed (commas and colons included): all of it goes.
+  if (action === 'login_failed') return info.startsWith('username: ') ? `username: ${ANONYMIZED}` : info;
+  return info.replace(IDENTITY_KEYS, (_match, lead: string, key: string) => `${lead}${key}: ${ANONYMIZED}`);
+}
+
+function redactedInfos(rows: { id: number | bigint; action: string; info: string }[]) {
+  return rows.flatMap((row) => {
+    const info = redactInfo(row.action, row.info);
+    return info === row.info ? [] : [{ id: Number(row.id), info }];
+  });
+}
+
+/**
+ * Entries anonymized before info was redacted (or by the Flask server) may still name someone
+ * in info: redacted on the same schedule. Reads only the few identity actions (by index).
+ */
+async function redactInfoOfAnonymized(cutoff: number): Promise<void> {
+  const actions = JSON.stringify(IDENTITY_ACTIONS);
+  let afterId = 0;
+  for (;;) {
+    const rows = await db().$queryRaw<{ id: number | bigint; action: string; info: string }[]>(Prisma.sql`
+      SELECT "id", "action", "info" FROM "Log"
+      WHERE "action" IN (SELECT "value" FROM json_each(${actions})) AND "anonymized" = 1
+        AND "timestamp" < ${cutoff} AND "id" > ${afterId} AND "info" <> ${`username: ${ANONYMIZED}`}
+      ORDER BY "id" LIMIT ${BATCH}`);
+    if (rows.length === 0) return;
+    const changes = redactedInfos(rows);
+    if (changes.length) {
+      await db().$executeRaw(Prisma.sql`
+        UPDATE "Log" SET "info" = (SELECT "value" ->> '$.info' FROM json_each(${JSON.stringify(changes)})
+                                   WHERE "value" ->> '$.id' = "Log"."id")
+        WHERE "id" IN (SELECT "value" ->> '$.id' FROM json_each(${JSON.stringify(changes)}))`);
+    }
+    afterId = Number(rows[rows.length - 1].id);
+    if (rows.length < BATCH) return;
+  }
 }
 
 /** Deletes entries stamped strictly before `before`, in short batches; returns the count. */

@@ -12,6 +12,7 @@
 // Exit codes: 0 success, 1 failure (one line `error: <reason>`), 2 usage error.
 import { Command } from 'commander';
 import { closeDb } from '../db';
+import { restrictNewFiles } from '../env/file-modes';
 import { registerFileCommands } from './commands/file';
 import { registerKeysCommands } from './commands/keys';
 import { registerLinkCommands } from './commands/link';
@@ -36,6 +37,7 @@ export function createProgram(): Command {
 
 /** Runs one command line and returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
+  restrictNewFiles(); // what the CLI creates (a fresh database, stored files) is 0600 too
   const program = createProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -56,7 +56,7 @@ export function pendingMigrations(databaseUrl: string): string[] {
 export async function applyPendingMigrations(databaseUrl: string): Promise<string[]> {
   const pending = pendingMigrations(databaseUrl);
   if (pending.length === 0) return [];
-  fs.mkdirSync(path.dirname(databaseFilePath(databaseUrl)), { recursive: true });
+  fs.mkdirSync(path.dirname(databaseFilePath(databaseUrl)), { recursive: true, mode: 0o700 });
   const root = projectRoot();
   try {
     await run(process.execPath, [path.join(root, 'node_modules/prisma/build/index.js'), 'migrate', 'deploy'], {

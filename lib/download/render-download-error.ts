@@ -20,6 +20,8 @@ export function notFound(): AppError {
 const TITLES: Partial<Record<ErrorCode, string>> = {
   not_found: 'File not found',
   forbidden: 'Access denied',
+  bad_request: 'Bad request',
+  method_not_allowed: 'Method not allowed',
   unauthorized: 'Sign-in required',
   link_invalid: 'This link is not valid',
   link_expired: 'This link has expired',

@@ -46,4 +46,25 @@ describe('normalizeFileName', () => {
     expect(problem('a\ud800b')).toMatch(/not valid Unicode/);
     expect(problem(42)).toMatch(/must be text/);
   });
+
+  it('refuses bidirectional controls, which make a name read as another', () => {
+    for (const c of [
+      '\u202E',
+      '\u202A',
+      '\u202B',
+      '\u202C',
+      '\u202D',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+      '\u200E',
+      '\u200F',
+      '\u061C',
+    ]) {
+      expect(problem(`invoice_${c}fdp.exe`), c.codePointAt(0)!.toString(16)).toMatch(/bidirectional/);
+    }
+    // Right-to-left text itself is fine.
+    expect(normalizeFileName('עברית.pdf')).toBe('עברית.pdf');
+  });
 });

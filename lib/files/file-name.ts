@@ -11,6 +11,9 @@ const CONTROL = /\p{Cc}/u;
 // In a /u regex a proper surrogate pair is one code point, so this only matches lone halves,
 // which cannot be encoded as UTF-8 and would hash differently from what is shown.
 const LONE_SURROGATE = /\p{Cs}/u;
+// Bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E/F, U+061C): a name with U+202E
+// shows `invoice_fdp.exe` as `invoice_exe.pdf`.
+const BIDI_CONTROL = /\p{Bidi_Control}/u;
 
 export const fileNameSchema = z
   .string({ error: 'The file name must be text.' })
@@ -26,6 +29,9 @@ function fileNameProblem(name: string): string | null {
   if (name.includes('/') || name.includes('\\')) return 'The file name must not contain "/" or "\\".';
   if (name.includes('\0')) return 'The file name must not contain a NUL character.';
   if (CONTROL.test(name)) return 'The file name must not contain control characters such as tabs or line breaks.';
+  if (BIDI_CONTROL.test(name)) {
+    return 'The file name must not contain bidirectional control characters (such as U+202E), which disguise names.';
+  }
   if (LONE_SURROGATE.test(name)) return 'The file name is not valid Unicode text.';
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > MAX_FILE_NAME_BYTES) {

@@ -83,6 +83,9 @@ function receiveParts({
         limits: { ...LIMITS, fileSize: maxSize + 1 },
         // Browsers and undici send file names as raw UTF-8; busboy's default would read Latin-1.
         defParamCharset: 'utf8',
+        // The filename exactly as sent: busboy would cut `reports/2026/x.txt` to `x.txt`, which
+        // then could replace another file. The one name rule (file-name.ts) refuses the slash.
+        preservePath: true,
       });
     } catch {
       reject(new AppError('bad_request', 'The multipart/form-data header has no valid boundary.'));

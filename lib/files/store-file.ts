@@ -19,6 +19,7 @@ import { AppError } from '../errors';
 import { chooseFileId } from './file-id';
 import { normalizeFileName } from './file-name';
 import type { FileRecord, Visibility } from './types';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../env/file-modes';
 
 export const TEMP_DIR_NAME = '.tmp';
 
@@ -129,7 +130,7 @@ export async function storeFileFromPath({
 /** `<storageDir>/.tmp`, created on demand. Ignored by the consistency check. */
 export async function ensureTempDir(): Promise<string> {
   const dir = path.join(env().storageDir, TEMP_DIR_NAME);
-  await fs.mkdir(dir, { recursive: true });
+  await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   return dir;
 }
 
@@ -152,7 +153,12 @@ async function receiveToTempFile(
   const tempPath = await newTempPath('upload');
   const limit = new SizeLimit(maxSize);
   // `flush`: fsynced before it is closed, and the pipeline ends only once it is closed.
-  const out = createWriteStream(tempPath, { flags: 'wx', flush: true, highWaterMark: WRITE_BUFFER_BYTES });
+  const out = createWriteStream(tempPath, {
+    flags: 'wx',
+    mode: PRIVATE_FILE_MODE,
+    flush: true,
+    highWaterMark: WRITE_BUFFER_BYTES,
+  });
   // The pipeline passes the first error to every stream: the first to report it is where it began.
   let failedFirst: 'disk' | 'source' | undefined;
   out.on('error', () => (failedFirst ??= 'disk'));

@@ -10,11 +10,12 @@ import { resolveClientIp } from '../http/client-ip';
 import { proxyToNext, type NextUpstream } from './proxy';
 import { serveDownload } from './serve-download';
 import { serveJwks } from './serve-jwks';
+import { ALLOWED_METHODS, refuseRequest } from './request-gate';
 import { serveUpload } from './serve-upload';
 
-export type FrontServerOptions = { upstream: NextUpstream | null; trustProxy: number };
+export type FrontServerOptions = { upstream: NextUpstream | null; trustProxy: number; publicUrl: string };
 
-export function createFrontServer({ upstream, trustProxy }: FrontServerOptions): http.Server {
+export function createFrontServer({ upstream, trustProxy, publicUrl }: FrontServerOptions): http.Server {
   const server = http.createServer((req, res) => {
     const clientIp = resolveClientIp({
       socketAddress: req.socket.remoteAddress,
@@ -27,6 +28,15 @@ export function createFrontServer({ upstream, trustProxy }: FrontServerOptions):
     const queryAt = target.indexOf('?');
     const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
     const query = () => new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1));
+
+    const refusal = refuseRequest(req, pathname, { trustProxy, publicUrl });
+    if (refusal) {
+      if (refusal.code === 'method_not_allowed') res.setHeader('Allow', ALLOWED_METHODS.join(', '));
+      // The body may be unread: answer and close rather than read what we refused.
+      if (!req.complete) res.setHeader('Connection', 'close');
+      sendErrorNode(res, refusal, req.headers.accept);
+      return;
+    }
 
     if ((req.method === 'GET' || req.method === 'HEAD') && isDownloadPath(pathname, isReservedPath)) {
       void serveDownload(req, res, { pathname, searchParams: query() }, clientIp);

@@ -9,6 +9,7 @@ import v8 from 'node:v8';
 import { closeDb, prepareDatabase } from '../db';
 import { applyPendingMigrations, projectRoot } from '../db/migrate';
 import { EnvError, env, type Env } from '../env';
+import { PRIVATE_DIR_MODE, restrictNewFiles, tightenDataModes } from '../env/file-modes';
 import { startScheduler } from './scheduler';
 import { checkStorageConsistency, cleanupTempFiles, describeStorageConsistency } from '../files';
 import { invalidateKeyCache, KEY_RING_CHANGED, startKeyRotationSchedule } from '../keys';
@@ -22,6 +23,9 @@ import type { NextUpstream } from './proxy';
 import { freePort, startNext, waitForPort } from './start-next';
 
 const log = (message: string) => console.log(`[fileserver] ${message}`);
+
+// Before anything is created: files 0600, directories 0700 (lib/env/file-modes.ts).
+restrictNewFiles();
 
 // The old generation may grow to 4x its live size before a full GC (V8's own upper bound for
 // its dynamic factor), instead of the factor V8 picks once the heap has shrunk after a busy
@@ -46,8 +50,10 @@ async function main() {
     throw error;
   }
 
-  fs.mkdirSync(config.storageDir, { recursive: true });
+  fs.mkdirSync(config.storageDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  tightenDataModes(config);
   const applied = await applyPendingMigrations(config.databaseUrl);
+  tightenDataModes(config);
   if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
   await prepareDatabase();
   if (!downloadsOnly) await prepareFirstAdmin(config, log);
@@ -80,7 +86,11 @@ async function main() {
   );
 
   const next = downloadsOnly ? null : await launchNext(config);
-  const server = createFrontServer({ upstream: next?.upstream ?? null, trustProxy: config.trustProxy });
+  const server = createFrontServer({
+    upstream: next?.upstream ?? null,
+    trustProxy: config.trustProxy,
+    publicUrl: config.publicUrl,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);

@@ -18,7 +18,12 @@ export async function serveUpload(
       method: 'POST',
       authorization: req.headers.authorization,
       cookie: req.headers.cookie,
-      secFetchSite: header(req.headers['sec-fetch-site']),
+      from: {
+        secFetchSite: header(req.headers['sec-fetch-site']),
+        origin: header(req.headers.origin),
+        host: header(req.headers.host),
+        forwardedHost: header(req.headers['x-forwarded-host']),
+      },
       ip: clientIp,
     });
     const { visibility, replace } = uploadQuerySchema.parse(searchParamsToObject(searchParams));

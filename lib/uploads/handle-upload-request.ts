@@ -31,8 +31,25 @@ const TUS_ERRORS: Record<number, { code: string; message?: string }> = {
   423: { code: 'locked', message: 'The upload is busy with another request. Try again in a moment.' },
 };
 
+// tus answers 501 to extensions this server does not offer (Upload-Concat):
+// that is the client asking for something unsupported, a 400, not a server failure.
+const UNSUPPORTED_EXTENSION: { code: string; message: string } = {
+  code: 'bad_request',
+  message:
+    'This server does not support that tus extension (Upload-Concat: parallel uploads). ' +
+    'Upload the file as one upload; OPTIONS lists the supported extensions.',
+};
+
 async function withJsonError(response: Response): Promise<Response> {
   if (response.status < 400) return response;
+  if (response.status === 501) {
+    await response.body?.cancel();
+    const body = JSON.stringify({ error: UNSUPPORTED_EXTENSION });
+    return new Response(body, {
+      status: 400,
+      headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Tus-Resumable': '1.0.0' },
+    });
+  }
   const text = await response.text();
   let body = text;
   if (!isErrorBody(text)) {

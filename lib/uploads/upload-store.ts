@@ -8,6 +8,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { env } from '../env';
+import { PRIVATE_DIR_MODE } from '../env/file-modes';
 
 export const UPLOAD_DIR_NAME = '.tus';
 
@@ -24,7 +25,7 @@ export function createUploadStore(): FileStore {
   const directory = uploadDirectory();
   // FileStore creates its directory asynchronously and throws from a callback on failure;
   // creating it first turns a bad STORAGE_DIR into an ordinary error here.
-  fs.mkdirSync(directory, { recursive: true });
+  fs.mkdirSync(directory, { recursive: true, mode: PRIVATE_DIR_MODE });
   return new FileStore({ directory, expirationPeriodInMilliseconds: env().uploadExpiryMs });
 }
 
