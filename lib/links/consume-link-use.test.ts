@@ -8,7 +8,7 @@ import { createTempEnv, type TempEnv } from '../testing/temp-env';
 import { canResumeLinkDownload } from './can-resume-link-download';
 import { checkLinkUsable, consumeLinkUse } from './consume-link-use';
 import { createLink } from './create-link';
-import { recordLinkDenied } from './record-link-denied';
+import { flushLinkDenials, recordLinkDenied } from './record-link-denied';
 import { revokeLink } from './revoke-link';
 import { addFile, refusal } from './test-helpers';
 
@@ -163,6 +163,7 @@ describe('consuming tracked links', () => {
       linkId: link.id,
       actor: { user: null, ip: '203.0.113.9' },
     });
+    await flushLinkDenials();
     const entry = await db().log.findFirstOrThrow({ where: { action: 'link_denied' }, orderBy: { id: 'desc' } });
     expect(entry).toMatchObject({
       ipAddress: '203.0.113.9',

@@ -16,7 +16,7 @@ export {
   type ListLinksInput,
   type ListLinksResult,
 } from './list-links';
-export { recordLinkDenied, type LinkDeniedEntry } from './record-link-denied';
+export { flushLinkDenials, recordLinkDenied, type LinkDeniedEntry } from './record-link-denied';
 export {
   linkDenialOf,
   linkInvalid,

@@ -2,6 +2,7 @@
 // with the admin cookie from another site (CSRF), methods and paths that used to reach Next and
 // end in a 500, names that hide a path or disguise themselves, and the modes of what is stored.
 // Needs `npm run build` (npm test builds before it runs these).
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -223,6 +224,25 @@ describe('one rule for file names, whatever the way in', () => {
       'Upload-Metadata': `filename ${Buffer.from(disguised).toString('base64')}`,
     });
     expect(tus.status).toBe(422);
+  });
+});
+
+describe('a flood of forged links', () => {
+  it('writes a handful of link_denied rows per client and reason, not one per request', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => raw('GET', `/AAAAAAAA?t=forged-${i}`, { Accept: 'application/json' })),
+    );
+    expect(results.every((r) => r.status === 403)).toBe(true);
+    const sqlite = new Database(path.join(server.dataDir, 'fileserver.db'), { readonly: true });
+    try {
+      const count = () =>
+        (sqlite.prepare(`SELECT count(*) AS n FROM "Log" WHERE action = 'link_denied'`).get() as { n: number }).n;
+      // The first rows of the window arrive in one batch; the rest is one counted entry when it closes.
+      await expect.poll(count).toBeGreaterThanOrEqual(10);
+      expect(count()).toBeLessThanOrEqual(11);
+    } finally {
+      sqlite.close();
+    }
   });
 });
 

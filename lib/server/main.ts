@@ -18,6 +18,7 @@ import { runScheduledLogMaintenance } from '../audit/anonymize';
 import { cleanUpExpiredUploads } from '../uploads/upload-store';
 import { prepareFirstAdmin } from './first-admin-at-start';
 import { flushDownloads } from '../delivery/record-download';
+import { flushLinkDenials } from '../links/record-link-denied';
 import { createFrontServer } from './front-server';
 import type { NextUpstream } from './proxy';
 import { freePort, startNext, waitForPort } from './start-next';
@@ -118,7 +119,7 @@ async function main() {
       next.child.kill('SIGTERM');
       await new Promise((resolve) => next.child.once('exit', resolve));
     }
-    await flushDownloads();
+    await Promise.all([flushDownloads(), flushLinkDenials()]);
     await closeDb();
     process.exit(0);
   };
