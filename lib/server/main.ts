@@ -17,6 +17,7 @@ import { runScheduledLogMaintenance } from '../audit/anonymize';
 import { cleanUpExpiredUploads } from '../uploads/upload-store';
 import { prepareFirstAdmin } from './first-admin-at-start';
 import { flushDownloads } from '../delivery/record-download';
+import { flushLinkDenied } from '../links/record-link-denied';
 import { createFrontServer } from './front-server';
 import type { NextUpstream } from './proxy';
 import { freePort, startNext, waitForPort } from './start-next';
@@ -109,6 +110,7 @@ async function main() {
       await new Promise((resolve) => next.child.once('exit', resolve));
     }
     await flushDownloads();
+    await flushLinkDenied();
     await closeDb();
     process.exit(0);
   };
