@@ -47,6 +47,8 @@ export type DownloadRequest = {
     'if-match'?: string | string[] | null;
   };
   clientIp: string;
+  /** The clock (tests inject one); the current time when absent. */
+  now?: Date;
 };
 
 /** A response under a use of a tracked link: what finishLinkUse records when it is over. */
@@ -104,10 +106,11 @@ export async function resolveDownload(request: DownloadRequest): Promise<Downloa
  */
 async function resolveLinkDownload(request: DownloadRequest, token: string): Promise<DownloadAnswer> {
   const actor: Actor = { user: 'anonymous', ip: request.clientIp };
+  const now = request.now ?? new Date();
   let file: DownloadableFile | null = null;
   let link: VerifiedLink;
   try {
-    link = await verifyLinkSignature(token);
+    link = await verifyLinkSignature(token, now);
     file = findDownloadableFileById(link.fileId);
     if (!file || !sameIncarnation(file, link)) throw linkFileDeleted(link.jti);
     if (!pathNames(request.pathname, file)) throw linkInvalid('wrong_file', link.jti);
@@ -121,12 +124,12 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
   const jti = link.jti;
   try {
     if (request.method === 'HEAD') {
-      await checkLinkUsable({ jti });
+      await checkLinkUsable({ jti, now });
       return fileAnswer(request, file, linkActor, jti);
     }
     const wantsPage = request.headers.accept?.includes('text/html') && request.searchParams.get('dl') !== '1';
     if (wantsPage) {
-      const usage = await checkLinkUsable({ jti });
+      const usage = await checkLinkUsable({ jti, now });
       if (usage.maxDownloads !== null) {
         const page = renderLandingPage({
           name: file.name,
@@ -139,19 +142,25 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
       }
     }
 
-    const resumed = resumeAnswer(request, file, linkActor, jti);
+    const resumed = resumeAnswer(request, file, linkActor, jti, now);
     if (resumed) return resumed;
 
     const answer = fileAnswer(request, file, linkActor, jti);
     if (answer.plan.status === 304 || answer.plan.status === 416) {
       // No bytes, but validators: only for a link that could still download.
-      await checkLinkUsable({ jti });
+      await checkLinkUsable({ jti, now });
       return answer;
     }
     // A new use (also for an empty file, whose answer has no byte range).
     const tag = newUseTag();
     const tagHash = hashUseTag(tag);
-    await consumeLinkUse({ jti, ip: request.clientIp, useTagHash: tagHash, plannedEnd: answer.plan.bytes?.end ?? -1 });
+    await consumeLinkUse({
+      jti,
+      ip: request.clientIp,
+      useTagHash: tagHash,
+      plannedEnd: answer.plan.bytes?.end ?? -1,
+      now,
+    });
     answer.plan.headers.ETag = tag;
     answer.plan.headers['X-Accel-Buffering'] = 'no';
     return { ...answer, use: { jti, tagHash, start: answer.plan.bytes?.start ?? 0, counted: true } };
@@ -189,6 +198,7 @@ function resumeAnswer(
   file: DownloadableFile,
   actor: Actor,
   jti: string,
+  now: Date,
 ): Extract<DownloadAnswer, { kind: 'file' }> | null {
   const range = single(request.headers.range);
   const tag = single(request.headers['if-range']) ?? single(request.headers['if-match']);
@@ -200,7 +210,7 @@ function resumeAnswer(
     etag: tag,
   });
   if (plan.status !== 206 || !plan.bytes) return null;
-  if (!canResumeLinkDownload({ jti, tag, start: plan.bytes.start, size: file.size })) return null;
+  if (!canResumeLinkDownload({ jti, tag, start: plan.bytes.start, size: file.size, now })) return null;
   plan.headers['X-Accel-Buffering'] = 'no';
   const filePath = resolveStoragePath(env().storageDir, file.id);
   const use: LinkUse = { jti, tagHash: hashUseTag(tag), start: plan.bytes.start, counted: false };
@@ -224,6 +234,7 @@ function fileAnswer(request: DownloadRequest, file: DownloadableFile, actor: Act
 export function recordLinkUseSent(
   answer: Extract<DownloadAnswer, { kind: 'file' }>,
   bytesSent: number,
+  now: Date = new Date(),
 ): Promise<void> | undefined {
   const { use } = answer;
   if (!use) return undefined;
@@ -232,6 +243,7 @@ export function recordLinkUseSent(
     tagHash: use.tagHash,
     highest: use.start + bytesSent - 1,
     counted: use.counted,
+    now,
   }).catch((error) => console.error('[download] recording a link use failed', error));
 }
 
