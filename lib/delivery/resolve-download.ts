@@ -127,6 +127,9 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
       await checkLinkUsable({ jti, now });
       return fileAnswer(request, file, linkActor, jti);
     }
+    // A resume first: a Range request with the per-use ETag is never a browser opening the link.
+    const resumed = resumeAnswer(request, file, linkActor, jti, now);
+    if (resumed) return resumed;
     const wantsPage = request.headers.accept?.includes('text/html') && request.searchParams.get('dl') !== '1';
     if (wantsPage) {
       const usage = await checkLinkUsable({ jti, now });
@@ -141,9 +144,6 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
         return { kind: 'page', page };
       }
     }
-
-    const resumed = resumeAnswer(request, file, linkActor, jti, now);
-    if (resumed) return resumed;
 
     const answer = fileAnswer(request, file, linkActor, jti);
     if (answer.plan.status === 304 || answer.plan.status === 416) {
