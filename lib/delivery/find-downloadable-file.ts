@@ -10,14 +10,23 @@ export type DownloadableFile = {
   size: number;
   visibility: string;
   uploadedAt: Date;
+  /** The file's incarnation (lib/files storeFile); share links carry it. */
+  generation: string;
 };
 
 // uploadedAt is integer epoch ms as Prisma writes it (timestampFormat 'unixepoch-ms'); a row
 // written by hand with SQLite's CURRENT_TIMESTAMP holds text, which Date.parse reads as UTC.
-type Row = { id: string; name: string; size: number | bigint; visibility: string; uploadedAt: number | string };
+type Row = {
+  id: string;
+  name: string;
+  size: number | bigint;
+  visibility: string;
+  uploadedAt: number | string;
+  generation: string;
+};
 
-const BY_ID = 'SELECT id, name, size, visibility, uploadedAt FROM File WHERE id = ?';
-const BY_NAME = 'SELECT id, name, size, visibility, uploadedAt FROM File WHERE name = ?';
+const BY_ID = 'SELECT id, name, size, visibility, uploadedAt, generation FROM File WHERE id = ?';
+const BY_NAME = 'SELECT id, name, size, visibility, uploadedAt, generation FROM File WHERE name = ?';
 
 export function findDownloadableFileById(id: string): DownloadableFile | null {
   if (!id) return null;
@@ -38,6 +47,7 @@ function toFile(row: Row | undefined): DownloadableFile | null {
     name: row.name,
     size: Number(row.size),
     visibility: row.visibility,
+    generation: row.generation,
     uploadedAt: new Date(
       typeof row.uploadedAt === 'string' ? Date.parse(`${row.uploadedAt.replace(' ', 'T')}Z`) : row.uploadedAt,
     ),

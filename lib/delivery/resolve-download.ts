@@ -19,13 +19,20 @@ import {
   type ErrorAnswer,
 } from '../download';
 import { renderLandingPage } from '../download/render-landing-page';
+import { LEGACY_FILE_GENERATION } from '../files/file-generation';
 import {
   canResumeLinkDownload,
   checkLinkUsable,
   consumeLinkUse,
+  finishLinkUse,
+  hashUseTag,
+  isUseTag,
   linkDenialOf,
+  linkFileDeleted,
+  linkInvalid,
+  newUseTag,
   recordLinkDenied,
-  verifyLinkToken,
+  verifyLinkSignature,
   type VerifiedLink,
 } from '../links';
 
@@ -34,12 +41,30 @@ export type DownloadRequest = {
   /** The URL path as received (percent-encoded), e.g. `/Ab3_x9Zq` or `/by-name/report.pdf`. */
   pathname: string;
   searchParams: URLSearchParams;
-  headers: DownloadRequestHeaders & { cookie?: string | null; accept?: string | null };
+  headers: DownloadRequestHeaders & {
+    cookie?: string | null;
+    accept?: string | null;
+    'if-match'?: string | string[] | null;
+  };
   clientIp: string;
+  /** The clock (tests inject one); the current time when absent. */
+  now?: Date;
 };
 
+/** A response under a use of a tracked link: what finishLinkUse records when it is over. */
+export type LinkUse = { jti: string; tagHash: string; start: number; counted: boolean };
+
 export type DownloadAnswer =
-  | { kind: 'file'; plan: DownloadPlan; filePath: string; file: DownloadableFile; actor: Actor; linkId: string | null }
+  | {
+      kind: 'file';
+      plan: DownloadPlan;
+      filePath: string;
+      file: DownloadableFile;
+      actor: Actor;
+      linkId: string | null;
+      /** Set for the counted response of a tracked link and for its resumes. */
+      use: LinkUse | null;
+    }
   | { kind: 'page'; page: ErrorAnswer }
   | { kind: 'error'; error: AppError };
 
@@ -66,44 +91,48 @@ export async function resolveDownload(request: DownloadRequest): Promise<Downloa
 }
 
 /**
- * A share link: the signature and expiry are checked before anything else (no database read
- * for an untracked link; an id path is checked before the file is even looked up); a tracked
- * link's use is consumed by one atomic update just before the bytes go out. When a use counts
- * is written in README.md ("When a use counts").
+ * A share link. Whether this request may have the file is decided before its answer is planned,
+ * for every method, conditional request and size (README "Share links"):
+ * 1. the token: shape, algorithm, key, signature, expiry (no database read);
+ * 2. the file the token was made for, by its id: gone, or another upload under the same name
+ *    (another generation) -> 410 "deleted" (only ever said to a genuine token);
+ * 3. the path must name that file (`/<id>` or `/by-name/<name>`), else 403 like a forged token,
+ *    whether the path names an existing file or not: no existence oracle;
+ * 4. a tracked link: HEAD, a 304 and a 416 only check that the link is usable (410 when used,
+ *    revoked or expired); a browser gets the landing page; a resume of the last counted use
+ *    (its per-use ETag, from after byte 0 and past what was sent) does not count; every other
+ *    GET counts one use by one atomic update, empty files included.
+ * Nothing about the file (size, name, ETag) goes out before all of that passed.
  */
 async function resolveLinkDownload(request: DownloadRequest, token: string): Promise<DownloadAnswer> {
   const actor: Actor = { user: 'anonymous', ip: request.clientIp };
-  const byName = request.pathname.startsWith(BY_NAME);
+  const now = request.now ?? new Date();
   let file: DownloadableFile | null = null;
   let link: VerifiedLink;
   try {
-    if (byName) {
-      file = findFileForPath(request.pathname);
-      if (!file) return { kind: 'error', error: notFound() };
-      link = await verifyLinkToken(token, file.id);
-    } else {
-      const id = decodedId(request.pathname);
-      if (id === null) return { kind: 'error', error: notFound() };
-      link = await verifyLinkToken(token, id);
-      file = findDownloadableFileById(id);
-      if (!file) return { kind: 'error', error: notFound() };
-    }
+    link = await verifyLinkSignature(token, now);
+    file = findDownloadableFileById(link.fileId);
+    if (!file || !sameIncarnation(file, link)) throw linkFileDeleted(link.jti);
+    if (!pathNames(request.pathname, file)) throw linkInvalid('wrong_file', link.jti);
   } catch (error) {
-    return deny(error, file?.id ?? decodedId(request.pathname), actor);
+    return deny(error, file?.id ?? pathFileId(request.pathname), actor);
   }
 
   const linkActor: Actor = { user: link.jti ? `link:${link.jti}` : 'link', ip: request.clientIp };
-  const answer = fileAnswer(request, file, linkActor, link.jti);
-  if (!link.jti || answer.plan.bytes === null) return answer; // untracked, or HEAD / 304 / 416: nothing to count
+  if (!link.jti) return fileAnswer(request, file, linkActor, null); // untracked: nothing to count
 
+  const jti = link.jti;
   try {
     if (request.method === 'HEAD') {
-      await checkLinkUsable({ jti: link.jti });
-      return answer;
+      await checkLinkUsable({ jti, now });
+      return fileAnswer(request, file, linkActor, jti);
     }
+    // A resume first: a Range request with the per-use ETag is never a browser opening the link.
+    const resumed = resumeAnswer(request, file, linkActor, jti, now);
+    if (resumed) return resumed;
     const wantsPage = request.headers.accept?.includes('text/html') && request.searchParams.get('dl') !== '1';
     if (wantsPage) {
-      const usage = await checkLinkUsable({ jti: link.jti });
+      const usage = await checkLinkUsable({ jti, now });
       if (usage.maxDownloads !== null) {
         const page = renderLandingPage({
           name: file.name,
@@ -115,14 +144,77 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
         return { kind: 'page', page };
       }
     }
-    const ifRangeMatches =
-      answer.plan.status === 206 && single(request.headers['if-range']) === answer.plan.headers.ETag;
-    if (await canResumeLinkDownload({ jti: link.jti, ip: request.clientIp, ifRangeMatches })) return answer;
-    await consumeLinkUse({ jti: link.jti, ip: request.clientIp });
-    return answer;
+
+    const answer = fileAnswer(request, file, linkActor, jti);
+    if (answer.plan.status === 304 || answer.plan.status === 416) {
+      // No bytes, but validators: only for a link that could still download.
+      await checkLinkUsable({ jti, now });
+      return answer;
+    }
+    // A new use (also for an empty file, whose answer has no byte range).
+    const tag = newUseTag();
+    const tagHash = hashUseTag(tag);
+    await consumeLinkUse({
+      jti,
+      ip: request.clientIp,
+      useTagHash: tagHash,
+      plannedEnd: answer.plan.bytes?.end ?? -1,
+      now,
+    });
+    answer.plan.headers.ETag = tag;
+    answer.plan.headers['X-Accel-Buffering'] = 'no';
+    return { ...answer, use: { jti, tagHash, start: answer.plan.bytes?.start ?? 0, counted: true } };
   } catch (error) {
     return deny(error, file.id, actor);
   }
+}
+
+/** A token made before generations existed (no `g`) is good only for a file the migration saw. */
+function sameIncarnation(file: DownloadableFile, link: VerifiedLink): boolean {
+  return (link.generation ?? LEGACY_FILE_GENERATION) === file.generation;
+}
+
+/** Whether the request path names this file (by id, or by its name). */
+function pathNames(pathname: string, file: DownloadableFile): boolean {
+  if (pathname.startsWith(BY_NAME)) {
+    const name = decode(pathname.slice(BY_NAME.length));
+    return name !== null && findDownloadableFileByName(name)?.id === file.id;
+  }
+  return decodedId(pathname) === file.id;
+}
+
+/** The file id the path names, for link_denied (a name is not resolved: that would be a read per forged request). */
+function pathFileId(pathname: string): string | null {
+  return pathname.startsWith(BY_NAME) ? null : decodedId(pathname);
+}
+
+/**
+ * The resume of the link's last counted use, when the request is one: GET with one range,
+ * the per-use ETag in If-Range or If-Match, and canResumeLinkDownload's rules. Null otherwise
+ * (the caller then treats it as a new use).
+ */
+function resumeAnswer(
+  request: DownloadRequest,
+  file: DownloadableFile,
+  actor: Actor,
+  jti: string,
+  now: Date,
+): Extract<DownloadAnswer, { kind: 'file' }> | null {
+  const range = single(request.headers.range);
+  const tag = single(request.headers['if-range']) ?? single(request.headers['if-match']);
+  if (request.method !== 'GET' || !range || !isUseTag(tag)) return null;
+  const plan = planDownload({
+    method: 'GET',
+    headers: { range, 'if-range': tag },
+    file: { id: file.id, name: file.name, size: file.size, mtimeMs: file.uploadedAt.getTime() },
+    etag: tag,
+  });
+  if (plan.status !== 206 || !plan.bytes) return null;
+  if (!canResumeLinkDownload({ jti, tag, start: plan.bytes.start, size: file.size, now })) return null;
+  plan.headers['X-Accel-Buffering'] = 'no';
+  const filePath = resolveStoragePath(env().storageDir, file.id);
+  const use: LinkUse = { jti, tagHash: hashUseTag(tag), start: plan.bytes.start, counted: false };
+  return { kind: 'file', plan, filePath, file, actor, linkId: jti, use };
 }
 
 function fileAnswer(request: DownloadRequest, file: DownloadableFile, actor: Actor, linkId: string | null) {
@@ -132,7 +224,27 @@ function fileAnswer(request: DownloadRequest, file: DownloadableFile, actor: Act
     file: { id: file.id, name: file.name, size: file.size, mtimeMs: file.uploadedAt.getTime() },
   });
   const filePath = resolveStoragePath(env().storageDir, file.id);
-  return { kind: 'file' as const, plan, filePath, file, actor, linkId };
+  return { kind: 'file' as const, plan, filePath, file, actor, linkId, use: null };
+}
+
+/**
+ * Called when a response of a tracked link's use is over (completed or cut off): records the
+ * highest offset it sent, which bounds where a resume may start.
+ */
+export function recordLinkUseSent(
+  answer: Extract<DownloadAnswer, { kind: 'file' }>,
+  bytesSent: number,
+  now: Date = new Date(),
+): Promise<void> | undefined {
+  const { use } = answer;
+  if (!use) return undefined;
+  return finishLinkUse({
+    jti: use.jti,
+    tagHash: use.tagHash,
+    highest: use.start + bytesSent - 1,
+    counted: use.counted,
+    now,
+  }).catch((error) => console.error('[download] recording a link use failed', error));
 }
 
 /** A refused link: recorded as link_denied with its reason (never the token), then answered. */

@@ -21,6 +21,7 @@ export async function handleDownloadRequest(request: Request): Promise<Response>
         'if-range': header('if-range'),
         'if-none-match': header('if-none-match'),
         'if-modified-since': header('if-modified-since'),
+        'if-match': header('if-match'),
         cookie: header('cookie'),
         accept,
       },
@@ -29,7 +30,9 @@ export async function handleDownloadRequest(request: Request): Promise<Response>
     if (answer.kind === 'error') return errorToWebResponse(answer.error, accept);
     if (answer.kind === 'page')
       return new Response(answer.page.body, { status: answer.page.status, headers: answer.page.headers });
-    // The Web stream gives no completion signal here; count when the answer is handed over.
+    // The Web stream gives no completion signal here; count when the answer is handed over. A
+    // link use's "sent" offset stays at the planned end (what consumeLinkUse wrote), so a
+    // resume served here can start only near the end: resuming is the front server's.
     recordCompletedDownload(answer);
     return await toWebResponse(answer.plan, answer.filePath, { accept });
   } catch (error) {

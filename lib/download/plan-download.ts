@@ -26,6 +26,11 @@ export type DownloadInput = {
   method: DownloadMethod;
   headers: DownloadRequestHeaders;
   file: DownloadFile;
+  /**
+   * The validator to answer with and to compare If-None-Match / If-Range against, instead of
+   * the file's own ETag (a share link's per-use ETag, lib/links resume-link-download.ts).
+   */
+  etag?: string;
 };
 
 export type DownloadPlan = {
@@ -49,9 +54,9 @@ export function isDownloadMethod(method: string | undefined): method is Download
  * Evaluation order is RFC 9110 §13.2.2: If-None-Match (or, without it, If-Modified-Since)
  * first, so a fresh cache gets 304 even when it also sent Range; then If-Range; then Range.
  */
-export function planDownload({ method, headers, file }: DownloadInput): DownloadPlan {
+export function planDownload({ method, headers, file, etag: givenEtag }: DownloadInput): DownloadPlan {
   const size = Number(file.size);
-  const etag = etagFor(file.id, size, file.mtimeMs);
+  const etag = givenEtag ?? etagFor(file.id, size, file.mtimeMs);
   const lastModified = new Date(file.mtimeMs).toUTCString();
 
   const ifNoneMatch = single(headers['if-none-match']);

@@ -112,6 +112,7 @@ describe('serializeFile', () => {
       uploadedAt: new Date(0),
       uploadedById: null,
       downloads: 0,
+      generation: 'legacy',
     });
     expect(object.url).toBe('https://files.example.com/C7%2Bmw7wj');
   });

@@ -16,6 +16,7 @@ import { resolveStoragePath } from '../download/storage-path';
 import { env } from '../env';
 import { formatSize } from '../env/units';
 import { AppError } from '../errors';
+import { newFileGeneration } from './file-generation';
 import { chooseFileId } from './file-id';
 import { normalizeFileName } from './file-name';
 import type { FileRecord, Visibility } from './types';
@@ -258,6 +259,8 @@ async function createNew({ tempPath, size, name, visibility, actor }: FinalizeUp
           visibility: visibility ?? env().defaultVisibility,
           uploadedAt: new Date(),
           uploadedById: await userIdOf(actor),
+          // A new incarnation: links made for an earlier file of this name do not serve it.
+          generation: newFileGeneration(),
         },
       });
     } catch (error) {

@@ -5,10 +5,10 @@ import { AppError } from '../errors';
 import { raceWorkers } from '../keys/test-support/run-worker';
 import { resetKeyCacheForTests } from '../keys/ring-state';
 import { createTempEnv, type TempEnv } from '../testing/temp-env';
-import { canResumeLinkDownload } from './can-resume-link-download';
 import { checkLinkUsable, consumeLinkUse } from './consume-link-use';
 import { createLink } from './create-link';
 import { flushLinkDenials, recordLinkDenied } from './record-link-denied';
+import { canResumeLinkDownload, finishLinkUse, hashUseTag, newUseTag } from './resume-link-download';
 import { revokeLink } from './revoke-link';
 import { addFile, refusal } from './test-helpers';
 
@@ -117,41 +117,63 @@ describe('consuming tracked links', () => {
     expect((await db().link.findUniqueOrThrow({ where: { id: link.id as string } })).lastUsedAt).toEqual(at);
   });
 
-  describe('resuming an interrupted one-time download', () => {
-    const ip = '198.51.100.20';
+  describe('resuming the last counted use (attacks: replay by IP, second copy)', () => {
+    const size = 1_000_000;
     let jti: string;
+    let tag: string;
     let usedAt: Date;
     beforeAll(async () => {
       const link = await createLink({ fileId: 'aaaaaaaa', maxDownloads: 1, actor: CLI_ACTOR });
       jti = link.id as string;
+      tag = newUseTag();
       usedAt = new Date();
-      await consumeLinkUse({ jti, ip, now: usedAt });
+      await consumeLinkUse({
+        jti,
+        ip: '198.51.100.20',
+        useTagHash: hashUseTag(tag),
+        plannedEnd: size - 1,
+        now: usedAt,
+      });
     });
     const at = (ms: number) => new Date(usedAt.getTime() + ms);
+    const resume = (start: number, ms: number, secret = tag) =>
+      canResumeLinkDownload({ jti, tag: secret, start, size, now: at(ms) });
 
-    it('is allowed for a Range request with a matching If-Range, from the same IP, within the window', async () => {
-      expect(await canResumeLinkDownload({ jti, ip, ifRangeMatches: true, now: at(60_000) })).toBe(true);
-      expect(await canResumeLinkDownload({ jti, ip, ifRangeMatches: true, now: at(10 * 60_000) })).toBe(true);
+    it('while the counted response is in flight, allows only the last in-flight allowance', () => {
+      expect(resume(1, 1000)).toBe(false);
+      expect(resume(499_999, 1000)).toBe(true); // planned end 999,999 - allowance 500,000 (half the file)
+      expect(resume(499_998, 1000)).toBe(false);
+    });
+
+    it('after a cut-off download: from any IP with the per-use ETag, from after byte 0, within the window of the last byte', async () => {
+      await finishLinkUse({ jti, tagHash: hashUseTag(tag), highest: 99_999, counted: true, now: at(2000) });
+      expect(resume(100_000, 3000)).toBe(true);
+      expect(resume(1, 3000)).toBe(true); // 99,999 - allowance is below byte 1
+      expect(resume(0, 3000)).toBe(false); // bytes=0- is a new download
+      expect(resume(100_000, 3000, newUseTag())).toBe(false); // another secret
+      expect(resume(100_000, 3000, '"aaaaaaaa-f4240-0"')).toBe(false); // the file's ETag is no secret
+      expect(resume(100_000, 2000 + 10 * 60_000)).toBe(true);
+      expect(resume(100_000, 2000 + 10 * 60_000 + 1)).toBe(false); // window since the last byte
       // Not counted: the link still shows one use.
       expect((await db().link.findUniqueOrThrow({ where: { id: jti } })).downloads).toBe(1);
     });
 
-    it('is refused from another IP, without a matching If-Range, or after the window', async () => {
-      expect(await canResumeLinkDownload({ jti, ip: '198.51.100.21', ifRangeMatches: true, now: at(60_000) })).toBe(
-        false,
-      );
-      expect(await canResumeLinkDownload({ jti, ip, ifRangeMatches: false, now: at(60_000) })).toBe(false);
-      expect(await canResumeLinkDownload({ jti, ip, ifRangeMatches: true, now: at(10 * 60_000 + 1) })).toBe(false);
-      expect(await canResumeLinkDownload({ jti, ip: 'unknown', ifRangeMatches: true, now: at(60_000) })).toBe(false);
-      // What the download code does next for such a request: count it, and it is refused.
+    it('a resume that sent the rest moves the floor up: no second copy from byte 1', async () => {
+      await finishLinkUse({ jti, tagHash: hashUseTag(tag), highest: size - 1, counted: false, now: at(5000) });
+      expect(resume(1, 6000)).toBe(false);
+      expect(resume(size - 1 - 500_000, 6000)).toBe(true);
+      // A late, lower report of an earlier resume never lowers it again.
+      await finishLinkUse({ jti, tagHash: hashUseTag(tag), highest: 10, counted: false, now: at(5000) });
+      expect(resume(1, 6000)).toBe(false);
+      // What the download code does next for a refused resume: count it, and it is refused.
       expect(await refusal(consumeLinkUse({ jti, ip: '198.51.100.21' }))).toMatchObject({ code: 'link_used' });
     });
 
     it('is refused for a link that was never used, or was revoked', async () => {
       const fresh = await createLink({ fileId: 'aaaaaaaa', maxDownloads: 1, actor: CLI_ACTOR });
-      expect(await canResumeLinkDownload({ jti: fresh.id as string, ip, ifRangeMatches: true })).toBe(false);
+      expect(canResumeLinkDownload({ jti: fresh.id as string, tag, start: 10, size })).toBe(false);
       await revokeLink({ id: jti, actor: CLI_ACTOR });
-      expect(await canResumeLinkDownload({ jti, ip, ifRangeMatches: true, now: at(60_000) })).toBe(false);
+      expect(resume(size - 10, 6000)).toBe(false);
     });
   });
 

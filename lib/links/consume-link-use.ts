@@ -13,19 +13,33 @@ import { prepared, writeWhenFree } from '../db/hot-writer';
 import { env } from '../env';
 import { linkExpired, linkInvalid, linkRevoked, linkUsed } from './link-errors';
 
-export type ConsumeLinkUseInput = { jti: string; ip: string | null; now?: Date };
+export type ConsumeLinkUseInput = {
+  jti: string;
+  ip: string | null;
+  /** hashUseTag of the per-use ETag the counted response carries (its resume secret). */
+  useTagHash?: string | null;
+  /** The last byte the counted response plans to send (-1 for none): the highest offset "sent" while it is in flight. */
+  plannedEnd?: number;
+  now?: Date;
+};
 
 /**
  * Counts one use, or throws link_used / link_revoked / link_expired (410) or link_invalid
  * (403, no such tracked link). File.downloads is not touched: the download code counts
  * downloads of every kind (public, session, link) in one place.
  */
-export async function consumeLinkUse({ jti, ip, now = new Date() }: ConsumeLinkUseInput): Promise<void> {
+export async function consumeLinkUse({
+  jti,
+  ip,
+  useTagHash = null,
+  plannedEnd = -1,
+  now = new Date(),
+}: ConsumeLinkUseInput): Promise<void> {
   // The token's exp was checked with the clock-skew leeway; the row gets the same leeway so
   // the two never disagree about a link in its last seconds.
   const notExpiredBefore = now.getTime() - env().clockSkewMs;
   const { changes } = await writeWhenFree((sqlite) =>
-    prepared(sqlite, CONSUME).run(now.getTime(), ip, jti, notExpiredBefore),
+    prepared(sqlite, CONSUME).run(now.getTime(), ip, useTagHash, plannedEnd, now.getTime(), jti, notExpiredBefore),
   );
   if (changes === 1) return;
   // Only a refused use reads the row, to say why.
@@ -34,7 +48,8 @@ export async function consumeLinkUse({ jti, ip, now = new Date() }: ConsumeLinkU
 
 const CONSUME = `
   UPDATE "Link"
-  SET "downloads" = "downloads" + 1, "lastUsedAt" = ?, "lastUsedIp" = ?
+  SET "downloads" = "downloads" + 1, "lastUsedAt" = ?, "lastUsedIp" = ?,
+    "useTag" = ?, "useSentTo" = ?, "useLastSentAt" = ?
   WHERE "id" = ?
     AND "revokedAt" IS NULL
     AND "expiresAt" > ?

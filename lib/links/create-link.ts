@@ -1,5 +1,5 @@
-// Making a share link: a compact JWS (header alg + kid; payload sub, iat, exp and, when
-// tracked, jti) in an absolute URL. A tracked link also gets a Link row whose id is the jti:
+// Making a share link: a compact JWS (header alg + kid; payload sub, g (the file's
+// generation), iat, exp and, when tracked, jti) in an absolute URL. A tracked link also gets a Link row whose id is the jti:
 // it carries the download limit and revocation. Untracked links touch no table when used.
 import 'server-only';
 import crypto from 'node:crypto';
@@ -9,6 +9,7 @@ import { db } from '../db';
 import { env } from '../env';
 import { formatDuration } from '../env/units';
 import { AppError } from '../errors';
+import { LEGACY_FILE_GENERATION } from '../files/file-generation';
 import { getSigningKey } from '../keys/get-signing-key';
 import { linkUrl } from './link-url';
 import { MAX_DOWNLOADS_LIMIT } from './schemas';
@@ -73,7 +74,7 @@ export async function createLink({
   if (!tracked && maxDownloads !== null) {
     throw new AppError('validation_failed', 'One-time and limited links must be tracked.');
   }
-  const file = await db().file.findUnique({ where: { id: fileId }, select: { id: true } });
+  const file = await db().file.findUnique({ where: { id: fileId }, select: { id: true, generation: true } });
   if (!file) throw new AppError('not_found', 'No such file.');
 
   // Whole seconds (JWT NumericDate); the row's expiresAt is the same instant as the token's exp.
@@ -89,7 +90,14 @@ export async function createLink({
       data: { id: jti, fileId, createdById: userId, createdAt: now, expiresAt, maxDownloads },
     });
   }
-  const token = await new SignJWT(jti ? { sub: fileId, jti } : { sub: fileId })
+  // `g`: the file's generation, so the link dies with this incarnation of the file (a later
+  // upload under the same name gets the same id but another generation). One letter: the
+  // token must stay short (README "Share links"). A file the migration found keeps the legacy
+  // generation until it is deleted; its links carry no `g`, which is what that value accepts.
+  const claims: Record<string, string> = { sub: fileId };
+  if (file.generation !== LEGACY_FILE_GENERATION) claims.g = file.generation;
+  if (jti) claims.jti = jti;
+  const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: signing.algorithm, kid: signing.kid })
     .setIssuedAt(iat)
     .setExpirationTime(exp)

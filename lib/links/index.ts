@@ -3,9 +3,19 @@
 import 'server-only';
 
 export { createLink, type CreateLinkInput, type CreatedLink } from './create-link';
-export { verifyLinkToken, type VerifiedLink } from './verify-link-token';
+export { verifyLinkSignature, verifyLinkToken, type VerifiedLink } from './verify-link-token';
 export { consumeLinkUse, checkLinkUsable, type ConsumeLinkUseInput, type LinkUsage } from './consume-link-use';
-export { canResumeLinkDownload, type CanResumeInput } from './can-resume-link-download';
+export {
+  canResumeLinkDownload,
+  finishLinkUse,
+  hashUseTag,
+  inFlightAllowance,
+  isUseTag,
+  newUseTag,
+  RESUME_IN_FLIGHT_ALLOWANCE,
+  type FinishedUse,
+  type ResumeInput,
+} from './resume-link-download';
 export { revokeLink, type RevokedLink } from './revoke-link';
 export {
   listLinks,
@@ -16,13 +26,20 @@ export {
   type ListLinksInput,
   type ListLinksResult,
 } from './list-links';
-export { flushLinkDenials, recordLinkDenied, type LinkDeniedEntry } from './record-link-denied';
+export {
+  flushLinkDenials,
+  recordLinkDenied,
+  LINK_DENIED_PER_WINDOW,
+  LINK_DENIED_WINDOW_MS,
+  type LinkDeniedEntry,
+} from './record-link-denied';
 export {
   linkDenialOf,
   linkInvalid,
   linkExpired,
   linkUsed,
   linkRevoked,
+  linkFileDeleted,
   formatUtc,
   LINK_DENIAL_REASONS,
   type LinkDenial,

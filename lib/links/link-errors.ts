@@ -14,6 +14,7 @@ export const LINK_DENIAL_REASONS = [
   'expired',
   'used',
   'revoked',
+  'deleted',
 ] as const;
 
 export type LinkDenialReason = (typeof LINK_DENIAL_REASONS)[number];
@@ -44,9 +45,17 @@ export function linkRevoked(linkId: string): AppError {
   return new AppError('link_revoked', 'This link was revoked.', { reason: 'revoked', linkId });
 }
 
+/**
+ * A genuine link (signature verified) to a file that is gone: no row with its id any more, or
+ * a row of a later upload (another generation). Nothing about the new file is said.
+ */
+export function linkFileDeleted(linkId: string | null = null): AppError {
+  return new AppError('gone', 'This file was deleted.', { reason: 'deleted', linkId });
+}
+
 /** The reason behind a link error (for link_denied), or null for any other error. */
 export function linkDenialOf(error: unknown): LinkDenial | null {
-  if (!(error instanceof AppError) || !error.code.startsWith('link_')) return null;
+  if (!(error instanceof AppError) || !(error.code.startsWith('link_') || error.code === 'gone')) return null;
   const reason = error.details?.reason;
   if (typeof reason !== 'string' || !(LINK_DENIAL_REASONS as readonly string[]).includes(reason)) return null;
   const linkId = error.details?.linkId;

@@ -146,6 +146,33 @@ for (const alg of ['HS256', 'EdDSA'] as const) {
       expect(late.message).toBe(`This link expired at ${new Date(exp).toISOString().replace('.000Z', 'Z')}.`);
     });
 
+    it('carries the file generation as g (a file uploaded today), none for a legacy file', async () => {
+      await db().file.create({
+        data: { id: 'gggggggg', name: 'g.bin', size: 1n, type: 'application/octet-stream', generation: 'Xy_9' },
+      });
+      const link = await createLink({ fileId: 'gggggggg', ttlMs: 3_600_000, actor: CLI_ACTOR, now: T0 });
+      expect(JSON.parse(Buffer.from(link.token.split('.')[1], 'base64url').toString()).g).toBe('Xy_9');
+      expect((await verifyLinkToken(link.token, 'gggggggg', T0)).generation).toBe('Xy_9');
+      const legacy = await createLink({ fileId: 'aaaaaaaa', ttlMs: 3_600_000, actor: CLI_ACTOR, now: T0 });
+      expect((await verifyLinkToken(legacy.token, 'aaaaaaaa', T0)).generation).toBeNull();
+    });
+
+    it('refuses a signed token whose g is not a non-empty string (403 malformed)', async () => {
+      const signing = await getSigningKey(T0);
+      const iat = Math.floor(T0.getTime() / 1000);
+      for (const g of [7, '', null]) {
+        const token = await new SignJWT({ sub: 'aaaaaaaa', g })
+          .setProtectedHeader({ alg: signing.algorithm, kid: signing.kid })
+          .setIssuedAt(iat)
+          .setExpirationTime(iat + 600)
+          .sign(signing.key);
+        expect(await refusal(verifyLinkToken(token, 'aaaaaaaa', T0))).toMatchObject({
+          status: 403,
+          reason: 'malformed',
+        });
+      }
+    });
+
     it('refuses a link for another file (403)', async () => {
       const { token } = await createLink({ fileId: 'aaaaaaaa', actor: CLI_ACTOR, now: T0 });
       expect(await refusal(verifyLinkToken(token, 'bbbbbbbb', T0))).toMatchObject({

@@ -12,6 +12,8 @@ export type VerifiedLink = {
   fileId: string;
   /** The Link id of a tracked link; null for an untracked one. */
   jti: string | null;
+  /** The file generation the link was made for (claim `g`); null for a token made before the claim existed. */
+  generation: string | null;
   /** Expiry, UTC epoch seconds, as signed. */
   exp: number;
   expiresAt: Date;
@@ -22,7 +24,19 @@ export type VerifiedLink = {
 const MAX_TOKEN_LENGTH = 1024;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
+/** Verifies the token and checks that it names `fileId`. */
 export async function verifyLinkToken(token: string, fileId: string, now: Date = new Date()): Promise<VerifiedLink> {
+  const link = await verifyLinkSignature(token, now);
+  if (link.fileId !== fileId) throw linkInvalid('wrong_file', link.jti);
+  return link;
+}
+
+/**
+ * Verifies signature, key and expiry, whatever file the request names: the caller compares
+ * `fileId` (`/by-name/` checks the token before it looks the name up, so a forged token
+ * answers the same whether the name exists or not).
+ */
+export async function verifyLinkSignature(token: string, now: Date = new Date()): Promise<VerifiedLink> {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
     throw linkInvalid('malformed');
   }
@@ -63,10 +77,21 @@ export async function verifyLinkToken(token: string, fileId: string, now: Date =
     if (error instanceof errors.JOSEAlgNotAllowed) throw linkInvalid('wrong_algorithm');
     throw linkInvalid('malformed');
   }
-  const { sub, jti, exp } = payload;
-  if (typeof sub !== 'string' || typeof exp !== 'number' || (jti !== undefined && typeof jti !== 'string')) {
+  const { sub, jti, exp, g } = payload;
+  if (
+    typeof sub !== 'string' ||
+    typeof exp !== 'number' ||
+    (jti !== undefined && typeof jti !== 'string') ||
+    (g !== undefined && (typeof g !== 'string' || g.length === 0))
+  ) {
     throw linkInvalid('malformed');
   }
-  if (sub !== fileId) throw linkInvalid('wrong_file', jti ?? null);
-  return { fileId: sub, jti: jti ?? null, exp, expiresAt: new Date(exp * 1000), kid: key.kid };
+  return {
+    fileId: sub,
+    jti: jti ?? null,
+    generation: g ?? null,
+    exp,
+    expiresAt: new Date(exp * 1000),
+    kid: key.kid,
+  };
 }

@@ -2,8 +2,11 @@
 // response, so every answer keeps Content-Length.
 import type http from 'node:http';
 import { sendDownloadNode, sendErrorNode } from '../download';
-import { recordCompletedDownload, resolveDownload } from '../delivery/resolve-download';
+import { recordCompletedDownload, recordLinkUseSent, resolveDownload } from '../delivery/resolve-download';
 import { toAppError } from '../errors';
+
+/** A share-link download that made no progress this long is given up (README "When a use counts"). */
+export const LINK_USE_STALL_MS = 30_000;
 
 export type DownloadTarget = { pathname: string; searchParams: URLSearchParams };
 
@@ -28,9 +31,18 @@ export async function serveDownload(
       res.end(req.method === 'HEAD' ? undefined : answer.page.body);
       return;
     }
+    if (answer.use) {
+      // A response under a link's use must end when its client is gone, also silently (a phone
+      // that changed networks): what it really sent is recorded only then, and until then a
+      // resume may not start below its planned end.
+      res.setTimeout(LINK_USE_STALL_MS, () => {
+        if (!res.writableFinished) res.destroy();
+      });
+    }
     sendDownloadNode(res, answer.plan, answer.filePath, {
-      onFinish: (completed) => {
+      onFinish: (completed, bytesSent) => {
         if (completed) recordCompletedDownload(answer);
+        void recordLinkUseSent(answer, bytesSent);
       },
     });
   } catch (error) {

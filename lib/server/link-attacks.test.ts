@@ -1,0 +1,288 @@
+// Attacks on share links, end to end on the built production server (issue 10, links part):
+// HEAD / conditional GETs / empty files must not skip the link checks, a used one-time link
+// must not be replayed as a "resume", a deleted file's links must not serve a later file of
+// the same name, /by-name must not tell "private" from "missing", and forged links must not
+// flood the audit log. Needs `npm run build`.
+import http from 'node:http';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../testing/test-server';
+
+const ADMIN = { ADMIN_USERNAME: 'attackadmin', ADMIN_PASSWORD: 'attack-Password-123' };
+const CONTENT = Buffer.from('abcdefghij'.repeat(100_000)); // 1,000,000 bytes
+
+let server: TestServer;
+let apiToken: string;
+
+async function upload(name: string, content: Buffer, replace = false): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(content)]), name);
+  const response = await fetch(`${server.baseURL}/api/v1/files${replace ? '?replace=1' : ''}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${apiToken}` },
+    body: form,
+  });
+  expect(response.status).toBeLessThan(300);
+  return ((await response.json()) as { id: string }).id;
+}
+
+async function remove(fileId: string) {
+  const response = await fetch(`${server.baseURL}/api/v1/files/${encodeURIComponent(fileId)}`, {
+    method: 'DELETE',
+    headers: { Authorization: `Bearer ${apiToken}` },
+  });
+  expect(response.status).toBeLessThan(300);
+}
+
+async function makeLink(fileId: string, body: Record<string, unknown>): Promise<{ id: string; url: string }> {
+  const response = await fetch(`${server.baseURL}/api/v1/files/${encodeURIComponent(fileId)}/links`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${apiToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { id: string; url: string };
+}
+
+function request(url: string, init: { method?: string; headers?: Record<string, string>; ip?: string } = {}) {
+  return fetch(url, {
+    method: init.method ?? 'GET',
+    headers: { 'X-Forwarded-For': init.ip ?? '198.51.100.1', ...(init.headers ?? {}) },
+  });
+}
+
+/** What a refused answer must not carry: anything about the file. */
+function expectNoFileFacts(response: Response) {
+  expect(response.headers.get('etag')).toBeNull();
+  expect(response.headers.get('content-disposition')).toBeNull();
+  expect(response.headers.get('last-modified')).toBeNull();
+  expect(response.headers.get('content-range')).toBeNull();
+}
+
+function logRows(action: string): { info: string; ipAddress: string | null }[] {
+  const sqlite = new Database(path.join(server.dataDir, 'fileserver.db'), { readonly: true });
+  try {
+    return sqlite.prepare('SELECT info, ipAddress FROM Log WHERE action = ? ORDER BY id').all(action) as {
+      info: string;
+      ipAddress: string | null;
+    }[];
+  } finally {
+    sqlite.close();
+  }
+}
+
+/** Starts a download and cuts it off after the first chunk; resolves with its headers. */
+function interruptedDownload(url: string, ip: string): Promise<http.IncomingHttpHeaders> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: { 'X-Forwarded-For': ip } }, (response) => {
+      expect(response.statusCode).toBe(200);
+      response.once('data', () => {
+        resolve(response.headers);
+        req.destroy();
+      });
+    });
+    req.on('error', (error) => (error.message.includes('aborted') ? undefined : reject(error)));
+  });
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ ...ADMIN, TRUST_PROXY: '1', CLOCK_SKEW: '0s' });
+  apiToken = /fsk_\S+/.exec(server.cli(['token', 'create', 'attacks']).stdout)![0];
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('HEAD, conditional GETs and empty files go through the link checks', () => {
+  it('answers 410 to HEAD on a used one-time link, with nothing about the file', async () => {
+    const fileId = await upload('head-used.bin', CONTENT);
+    const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+    expect((await request(url)).status).toBe(200);
+    const head = await request(url, { method: 'HEAD' });
+    expect(head.status).toBe(410);
+    expectNoFileFacts(head);
+    expect(head.headers.get('content-length')).not.toBe(String(CONTENT.length));
+  });
+
+  it('answers 410 to HEAD and to If-None-Match / If-Modified-Since on a revoked link', async () => {
+    const fileId = await upload('revoked.bin', CONTENT);
+    const { id, url } = await makeLink(fileId, { ttlSeconds: 600 });
+    const first = await request(url, { method: 'HEAD' });
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag')!;
+    const lastModified = first.headers.get('last-modified')!;
+    const revoked = await fetch(`${server.baseURL}/api/v1/links/${id}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${apiToken}` },
+    });
+    expect(revoked.status).toBe(204);
+    const attempts: { method?: string; headers?: Record<string, string> }[] = [
+      { method: 'HEAD' },
+      { headers: { 'If-None-Match': etag } },
+      { headers: { 'If-Modified-Since': lastModified } },
+      { method: 'HEAD', headers: { 'If-None-Match': etag } },
+      { headers: { Range: 'bytes=5000000-' } }, // would be 416
+    ];
+    for (const init of attempts) {
+      const response = await request(url, init);
+      expect({ init, status: response.status }).toEqual({ init, status: 410 });
+      expectNoFileFacts(response);
+    }
+  });
+
+  it('answers a used one-time link 410 to a conditional GET', async () => {
+    const fileId = await upload('conditional-used.bin', CONTENT);
+    const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+    const got = await request(url);
+    expect(got.status).toBe(200);
+    await got.arrayBuffer();
+    const etag = got.headers.get('etag')!;
+    const conditional = await request(url, { headers: { 'If-None-Match': etag } });
+    expect(conditional.status).toBe(410);
+    expectNoFileFacts(conditional);
+  });
+
+  it('lets an empty file behind a one-time link download exactly once', async () => {
+    const fileId = await upload('empty.txt', Buffer.alloc(0));
+    const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await request(url)).status);
+    expect(statuses).toEqual([200, 410, 410, 410, 410]);
+  });
+});
+
+describe('resuming a one-time download needs the secret of the counted download', () => {
+  it('refuses a full replay (bytes=0- with If-Range) from the same IP after the use', async () => {
+    const fileId = await upload('replay.bin', CONTENT);
+    const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+    const first = await request(url, { ip: '203.0.113.9' });
+    expect(first.status).toBe(200);
+    expect(Buffer.from(await first.arrayBuffer()).equals(CONTENT)).toBe(true);
+    const etag = first.headers.get('etag')!;
+    let copies = 0;
+    for (let i = 0; i < 5; i++) {
+      const replay = await request(url, { ip: '203.0.113.9', headers: { Range: 'bytes=0-', 'If-Range': etag } });
+      if (replay.status < 300) copies++;
+      await replay.arrayBuffer();
+    }
+    expect(copies).toBe(0);
+    // Nearly all of it again (from byte 1) is no resume either after the whole file went out.
+    const almost = await request(url, { ip: '203.0.113.9', headers: { Range: 'bytes=1-', 'If-Range': etag } });
+    expect(almost.status).toBe(410);
+  });
+
+  it('refuses the file ETag (which HEAD shows) as a resume secret', async () => {
+    const fileId = await upload('head-etag.bin', CONTENT);
+    const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+    const fileEtag = (await request(url, { method: 'HEAD' })).headers.get('etag')!;
+    const counted = await request(url);
+    expect(counted.status).toBe(200);
+    await counted.arrayBuffer();
+    expect(counted.headers.get('etag')).not.toBe(fileEtag);
+    const sneaky = await request(url, { headers: { Range: 'bytes=900000-', 'If-Range': fileEtag } });
+    expect(sneaky.status).toBe(410);
+  });
+
+  it('resumes an interrupted download from another IP with the per-use ETag, in If-Range or If-Match', async () => {
+    const fileId = await upload('resume.bin', CONTENT);
+    const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+    const headers = await interruptedDownload(url, '203.0.113.20');
+    const etag = headers.etag as string;
+    expect(headers['x-accel-buffering']).toBe('no');
+    // A phone that changed networks: another IP, the same secret.
+    const resumed = await request(url, { ip: '192.0.2.44', headers: { Range: 'bytes=600000-', 'If-Range': etag } });
+    expect(resumed.status).toBe(206);
+    expect(resumed.headers.get('etag')).toBe(etag);
+    expect(Buffer.from(await resumed.arrayBuffer()).equals(CONTENT.subarray(600_000))).toBe(true);
+    const firefox = await request(url, { ip: '192.0.2.45', headers: { Range: 'bytes=700000-', 'If-Match': etag } });
+    expect(firefox.status).toBe(206);
+    expect(Buffer.from(await firefox.arrayBuffer()).equals(CONTENT.subarray(700_000))).toBe(true);
+    // Without the secret, or from the start, it is a new download, and the one use is gone.
+    expect((await request(url, { headers: { Range: 'bytes=600000-' } })).status).toBe(410);
+    expect((await request(url, { headers: { Range: 'bytes=0-', 'If-Range': etag } })).status).toBe(410);
+    expect((await request(url)).status).toBe(410);
+  });
+});
+
+describe('a link belongs to one incarnation of a file', () => {
+  it('does not serve a re-uploaded file of the same name through an old untracked or tracked link', async () => {
+    const oldId = await upload('reborn.txt', Buffer.from('the old secret'));
+    const untracked = await makeLink(oldId, { ttlSeconds: 600, tracked: false });
+    const tracked = await makeLink(oldId, { ttlSeconds: 600 });
+    expect(await (await request(untracked.url)).text()).toBe('the old secret');
+    await remove(oldId);
+    const newId = await upload('reborn.txt', Buffer.from('a different new file'));
+    expect(newId).toBe(oldId); // ids are a hash of the name
+    for (const url of [untracked.url, tracked.url]) {
+      for (const method of ['GET', 'HEAD']) {
+        const response = await request(url, { method });
+        expect({ url, method, status: response.status }).toEqual({ url, method, status: 410 });
+        expectNoFileFacts(response);
+        expect(response.headers.get('content-length')).not.toBe(String('a different new file'.length));
+      }
+      const body = await (await request(url)).json();
+      expect(body.error.message).toBe('This file was deleted.');
+    }
+    expect(logRows('link_denied').some((row) => row.info.includes('reason: deleted'))).toBe(true);
+  });
+
+  it('keeps links across a replace', async () => {
+    const fileId = await upload('replaced.txt', Buffer.from('version one'));
+    const { url } = await makeLink(fileId, { ttlSeconds: 600, tracked: false });
+    await upload('replaced.txt', Buffer.from('version two'), true);
+    const response = await request(url);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('version two');
+  });
+
+  it('answers 410 deleted for a genuine link to a deleted file, 403 for a forged one', async () => {
+    const fileId = await upload('gone.txt', Buffer.from('bye'));
+    const { url } = await makeLink(fileId, { ttlSeconds: 600 });
+    await remove(fileId);
+    const gone = await request(url);
+    expect(gone.status).toBe(410);
+    const forged = url.slice(0, -3) + (url.endsWith('AAA') ? 'BBB' : 'AAA');
+    expect((await request(forged)).status).toBe(403);
+  });
+});
+
+describe('no existence oracle on unauthenticated surfaces', () => {
+  it('answers /by-name the same for a private name and a missing one, whatever the token', async () => {
+    await upload('private-report.pdf', Buffer.from('%PDF private'));
+    const other = await upload('other-file.bin', Buffer.from('other'));
+    const genuine = (await makeLink(other, { ttlSeconds: 600 })).url;
+    const genuineToken = new URL(genuine).searchParams.get('t')!;
+    for (const t of ['x', '', 'a.b.c', genuineToken, `${genuineToken.slice(0, -2)}AA`]) {
+      const answers = [];
+      for (const name of ['private-report.pdf', 'no-such-file.pdf']) {
+        for (const method of ['GET', 'HEAD']) {
+          const response = await request(`${server.baseURL}/by-name/${name}?t=${encodeURIComponent(t)}`, { method });
+          answers.push({ status: response.status, body: method === 'GET' ? await response.text() : '' });
+        }
+      }
+      expect({ t, a: answers[0] }).toEqual({ t, a: answers[2] });
+      expect({ t, a: answers[1] }).toEqual({ t, a: answers[3] });
+    }
+    // Without a token: the same 404 as before.
+    const privateName = await request(`${server.baseURL}/by-name/private-report.pdf`);
+    const missing = await request(`${server.baseURL}/by-name/no-such-file.pdf`);
+    expect(privateName.status).toBe(missing.status);
+    expect(await privateName.text()).toBe(await missing.text());
+  });
+});
+
+describe('forged links do not flood the audit log', () => {
+  it('writes a bounded number of link_denied rows per client and reason', async () => {
+    const fileId = await upload('flood.bin', Buffer.from('x'));
+    const before = logRows('link_denied').filter((row) => row.ipAddress === '192.0.2.200').length;
+    for (let batch = 0; batch < 10; batch++) {
+      await Promise.all(
+        Array.from({ length: 50 }, () => request(`${server.baseURL}/${fileId}?t=forged`, { ip: '192.0.2.200' })),
+      );
+    }
+    const rows = logRows('link_denied').filter((row) => row.ipAddress === '192.0.2.200');
+    expect(rows.length - before).toBeLessThanOrEqual(20);
+  });
+});
