@@ -49,7 +49,9 @@ export async function listFiles(input: ListFilesInput = {}): Promise<ListFilesRe
 
 // Every column of the File model. The driver adapter types raw results by the declared column
 // types (BIGINT -> bigint, DATETIME -> Date), so these rows are FileRecords as Prisma returns them.
-const COLUMNS = Prisma.raw('"id", "name", "size", "type", "visibility", "uploadedAt", "uploadedById", "downloads"');
+const COLUMNS = Prisma.raw(
+  '"id", "name", "size", "type", "visibility", "uploadedAt", "uploadedById", "downloads", "generation"',
+);
 
 export type ListQueryInput = {
   q?: string;

@@ -225,7 +225,7 @@ describe('a link belongs to one incarnation of a file', () => {
       const body = await (await request(url)).json();
       expect(body.error.message).toBe('This file was deleted.');
     }
-    expect(logRows('link_denied').some((row) => row.info.includes('reason: deleted'))).toBe(true);
+    await expect.poll(() => logRows('link_denied').some((row) => row.info.includes('reason: deleted'))).toBe(true);
   });
 
   it('keeps links across a replace', async () => {
