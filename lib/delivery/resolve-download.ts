@@ -10,6 +10,7 @@ import { findDownloadableFileById, findDownloadableFileByName, type Downloadable
 import { recordDownload } from './record-download';
 import { AppError } from '../errors';
 import {
+  etagFor,
   isDownloadMethod,
   notFound,
   planDownload,
@@ -164,7 +165,7 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
     }
     // A new use (also for an empty file, whose answer has no byte range).
     const tag = newUseTag();
-    const tagHash = hashUseTag(tag);
+    const tagHash = hashUseTag(tag, answer.plan.headers.ETag);
     await consumeLinkUse({
       jti,
       ip: request.clientIp,
@@ -229,12 +230,13 @@ function resumeAnswer(
     etag: tag,
   });
   if (plan.status !== 206 || !plan.bytes) return null;
-  if (!canResumeLinkDownload({ jti, tag, start: plan.bytes.start, size: file.size, now })) return null;
+  const fileVersion = etagFor(file.id, file.size, file.uploadedAt.getTime());
+  if (!canResumeLinkDownload({ jti, tag, fileVersion, start: plan.bytes.start, size: file.size, now })) return null;
   plan.headers['X-Accel-Buffering'] = 'no';
   const filePath = resolveStoragePath(env().storageDir, file.id);
   const use: LinkUse = {
     jti,
-    tagHash: hashUseTag(tag),
+    tagHash: hashUseTag(tag, fileVersion),
     start: plan.bytes.start,
     plannedEnd: plan.bytes.end,
     counted: false,

@@ -237,6 +237,15 @@ describe('a link belongs to one incarnation of a file', () => {
     expect(await response.text()).toBe('version two');
   });
 
+  it('does not resume a one-time download onto content replaced since (links survive a replace)', async () => {
+    const fileId = await upload('replaced-midway.bin', CONTENT);
+    const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+    const headers = await interruptedDownload(url, '203.0.113.30');
+    await upload('replaced-midway.bin', Buffer.from(CONTENT).reverse(), true);
+    const spliced = await request(url, { headers: { Range: 'bytes=700000-', 'If-Range': headers.etag as string } });
+    expect(spliced.status).toBe(410);
+  });
+
   it('answers 410 deleted for a genuine link to a deleted file, 403 for a forged one', async () => {
     const fileId = await upload('gone.txt', Buffer.from('bye'));
     const { url } = await makeLink(fileId, { ttlSeconds: 600 });
