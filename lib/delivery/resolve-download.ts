@@ -7,6 +7,7 @@ import type { Actor } from '../audit';
 import { readSession } from '../auth/session';
 import { env } from '../env';
 import { findDownloadableFileById, findDownloadableFileByName, type DownloadableFile } from './find-downloadable-file';
+import { endLinkUseInFlight } from './link-uses-in-flight';
 import { recordDownload } from './record-download';
 import { AppError } from '../errors';
 import {
@@ -140,7 +141,7 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
       return fileAnswer(request, file, linkActor, jti);
     }
     // A resume first: a Range request with the per-use ETag is never a browser opening the link.
-    const resumed = resumeAnswer(request, file, linkActor, jti, now);
+    const resumed = await resumeAnswer(request, file, linkActor, jti, now);
     if (resumed) return resumed;
     const wantsPage = request.headers.accept?.includes('text/html') && request.searchParams.get('dl') !== '1';
     if (wantsPage) {
@@ -213,13 +214,13 @@ function pathFileId(pathname: string): string | null {
  * the per-use ETag in If-Range or If-Match, and canResumeLinkDownload's rules. Null otherwise
  * (the caller then treats it as a new use).
  */
-function resumeAnswer(
+async function resumeAnswer(
   request: DownloadRequest,
   file: DownloadableFile,
   actor: Actor,
   jti: string,
   now: Date,
-): Extract<DownloadAnswer, { kind: 'file' }> | null {
+): Promise<Extract<DownloadAnswer, { kind: 'file' }> | null> {
   const range = single(request.headers.range);
   const tag = single(request.headers['if-range']) ?? single(request.headers['if-match']);
   if (request.method !== 'GET' || !range || !isUseTag(tag)) return null;
@@ -231,12 +232,15 @@ function resumeAnswer(
   });
   if (plan.status !== 206 || !plan.bytes) return null;
   const fileVersion = etagFor(file.id, file.size, file.uploadedAt.getTime());
+  const tagHash = hashUseTag(tag, fileVersion);
+  // An earlier response of this use still going out here is over now: judge on what it sent.
+  await endLinkUseInFlight(tagHash);
   if (!canResumeLinkDownload({ jti, tag, fileVersion, start: plan.bytes.start, size: file.size, now })) return null;
   plan.headers['X-Accel-Buffering'] = 'no';
   const filePath = resolveStoragePath(env().storageDir, file.id);
   const use: LinkUse = {
     jti,
-    tagHash: hashUseTag(tag, fileVersion),
+    tagHash,
     start: plan.bytes.start,
     plannedEnd: plan.bytes.end,
     counted: false,
