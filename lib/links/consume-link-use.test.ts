@@ -119,6 +119,7 @@ describe('consuming tracked links', () => {
 
   describe('resuming the last counted use (attacks: replay by IP, second copy)', () => {
     const size = 1_000_000;
+    const VERSION = '"aaaaaaaa-f4240-18c"';
     let jti: string;
     let tag: string;
     let usedAt: Date;
@@ -130,14 +131,14 @@ describe('consuming tracked links', () => {
       await consumeLinkUse({
         jti,
         ip: '198.51.100.20',
-        useTagHash: hashUseTag(tag),
+        useTagHash: hashUseTag(tag, VERSION),
         plannedEnd: size - 1,
         now: usedAt,
       });
     });
     const at = (ms: number) => new Date(usedAt.getTime() + ms);
     const resume = (start: number, ms: number, secret = tag) =>
-      canResumeLinkDownload({ jti, tag: secret, start, size, now: at(ms) });
+      canResumeLinkDownload({ jti, tag: secret, fileVersion: VERSION, start, size, now: at(ms) });
 
     it('while the counted response is in flight, allows only the last in-flight allowance', () => {
       expect(resume(1, 1000)).toBe(false);
@@ -146,12 +147,16 @@ describe('consuming tracked links', () => {
     });
 
     it('after a cut-off download: from any IP with the per-use ETag, from after byte 0, within the window of the last byte', async () => {
-      await finishLinkUse({ jti, tagHash: hashUseTag(tag), highest: 99_999, counted: true, now: at(2000) });
+      await finishLinkUse({ jti, tagHash: hashUseTag(tag, VERSION), highest: 99_999, counted: true, now: at(2000) });
       expect(resume(100_000, 3000)).toBe(true);
       expect(resume(1, 3000)).toBe(true); // 99,999 - allowance is below byte 1
       expect(resume(0, 3000)).toBe(false); // bytes=0- is a new download
       expect(resume(100_000, 3000, newUseTag())).toBe(false); // another secret
-      expect(resume(100_000, 3000, '"aaaaaaaa-f4240-0"')).toBe(false); // the file's ETag is no secret
+      expect(resume(100_000, 3000, VERSION)).toBe(false); // the file's ETag is no secret
+      // After a replace (links kept, new bytes) the use does not resume on the new content.
+      expect(
+        canResumeLinkDownload({ jti, tag, fileVersion: '"aaaaaaaa-f4241-18d"', start: 100_000, size, now: at(3000) }),
+      ).toBe(false);
       expect(resume(100_000, 2000 + 10 * 60_000)).toBe(true);
       expect(resume(100_000, 2000 + 10 * 60_000 + 1)).toBe(false); // window since the last byte
       // Not counted: the link still shows one use.
@@ -159,11 +164,11 @@ describe('consuming tracked links', () => {
     });
 
     it('a resume that sent the rest moves the floor up: no second copy from byte 1', async () => {
-      await finishLinkUse({ jti, tagHash: hashUseTag(tag), highest: size - 1, counted: false, now: at(5000) });
+      await finishLinkUse({ jti, tagHash: hashUseTag(tag, VERSION), highest: size - 1, counted: false, now: at(5000) });
       expect(resume(1, 6000)).toBe(false);
       expect(resume(size - 1 - 500_000, 6000)).toBe(true);
       // A late, lower report of an earlier resume never lowers it again.
-      await finishLinkUse({ jti, tagHash: hashUseTag(tag), highest: 10, counted: false, now: at(5000) });
+      await finishLinkUse({ jti, tagHash: hashUseTag(tag, VERSION), highest: 10, counted: false, now: at(5000) });
       expect(resume(1, 6000)).toBe(false);
       // What the download code does next for a refused resume: count it, and it is refused.
       expect(await refusal(consumeLinkUse({ jti, ip: '198.51.100.21' }))).toMatchObject({ code: 'link_used' });
@@ -171,7 +176,9 @@ describe('consuming tracked links', () => {
 
     it('is refused for a link that was never used, or was revoked', async () => {
       const fresh = await createLink({ fileId: 'aaaaaaaa', maxDownloads: 1, actor: CLI_ACTOR });
-      expect(canResumeLinkDownload({ jti: fresh.id as string, tag, start: 10, size })).toBe(false);
+      expect(canResumeLinkDownload({ jti: fresh.id as string, tag, fileVersion: VERSION, start: 10, size })).toBe(
+        false,
+      );
       await revokeLink({ id: jti, actor: CLI_ACTOR });
       expect(resume(size - 10, 6000)).toBe(false);
     });

@@ -38,9 +38,13 @@ export function newUseTag(): string {
   return `"u.${crypto.randomBytes(18).toString('base64url')}"`;
 }
 
-/** What the row keeps of a per-use ETag: its SHA-256 (a copy of the database resumes nothing). */
-export function hashUseTag(tag: string): string {
-  return crypto.createHash('sha256').update(tag).digest('base64url');
+/**
+ * What the row keeps of a per-use ETag: the SHA-256 of it and of the file's version (its own
+ * ETag: id, size, upload time), so a copy of the database resumes nothing, and a resume after
+ * a replace (which keeps links) never splices bytes of the new content onto the old.
+ */
+export function hashUseTag(tag: string, fileVersion: string): string {
+  return crypto.createHash('sha256').update(tag).update('\n').update(fileVersion).digest('base64url');
 }
 
 export function isUseTag(value: string | undefined): value is string {
@@ -51,6 +55,8 @@ export type ResumeInput = {
   jti: string;
   /** The validator the request sent (If-Range or If-Match). */
   tag: string;
+  /** The file's current ETag (etagFor): a use is bound to the bytes it started on. */
+  fileVersion: string;
   /** The first byte the request asks for. */
   start: number;
   /** The file's size. */
@@ -71,13 +77,13 @@ const READ_USE = `SELECT "revokedAt", "expiresAt", "downloads", "useTag", "useSe
   FROM "Link" WHERE "id" = ?`;
 
 /** Whether this request continues the link's last counted use (true) or is a new use (false). */
-export function canResumeLinkDownload({ jti, tag, start, size, now = new Date() }: ResumeInput): boolean {
+export function canResumeLinkDownload({ jti, tag, fileVersion, start, size, now = new Date() }: ResumeInput): boolean {
   if (!isUseTag(tag) || !Number.isSafeInteger(start) || start < 1 || start >= size) return false;
   const row = prepared(readOnlyDb(), READ_USE).get(jti) as UseRow | undefined;
   if (!row || row.revokedAt !== null || row.downloads < 1 || row.useTag === null || row.useLastSentAt === null) {
     return false;
   }
-  if (!timingSafeEqualText(row.useTag, hashUseTag(tag))) return false;
+  if (!timingSafeEqualText(row.useTag, hashUseTag(tag, fileVersion))) return false;
   const config = env();
   const at = now.getTime();
   if (Number(row.expiresAt) + config.clockSkewMs <= at) return false;

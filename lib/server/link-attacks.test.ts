@@ -206,6 +206,36 @@ describe('resuming a one-time download needs the secret of the counted download'
   });
 });
 
+describe('resuming while the first response is stalled (a phone that changed networks)', () => {
+  it('ends the stalled response of the same use and resumes from what the client has', async () => {
+    const big = Buffer.alloc(40 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
+    const fileId = await upload('stalled.bin', big);
+    const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+    // The first download stops reading after its first chunk: the server's writes stall.
+    let stalled!: http.ClientRequest;
+    const etag = await new Promise<string>((resolve, reject) => {
+      stalled = http.get(url, { headers: { 'X-Forwarded-For': '203.0.113.40' } }, (response) => {
+        response.once('data', () => {
+          response.pause();
+          resolve(response.headers.etag as string);
+        });
+      });
+      stalled.on('error', (error) => (error.message.includes('socket hang up') ? undefined : reject(error)));
+    });
+    try {
+      // From another network, the same secret, from early in the file: served at once.
+      const resumed = await request(url, { ip: '192.0.2.41', headers: { Range: 'bytes=65536-', 'If-Range': etag } });
+      expect(resumed.status).toBe(206);
+      expect(Buffer.from(await resumed.arrayBuffer()).equals(big.subarray(65536))).toBe(true);
+      // Everything went out under this use now: no second copy from near the start.
+      expect((await request(url, { headers: { Range: 'bytes=65536-', 'If-Range': etag } })).status).toBe(410);
+    } finally {
+      stalled.destroy();
+    }
+  }, 60_000);
+});
+
 describe('a link belongs to one incarnation of a file', () => {
   it('does not serve a re-uploaded file of the same name through an old untracked or tracked link', async () => {
     const oldId = await upload('reborn.txt', Buffer.from('the old secret'));
@@ -235,6 +265,15 @@ describe('a link belongs to one incarnation of a file', () => {
     const response = await request(url);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('version two');
+  });
+
+  it('does not resume a one-time download onto content replaced since (links survive a replace)', async () => {
+    const fileId = await upload('replaced-midway.bin', CONTENT);
+    const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+    const headers = await interruptedDownload(url, '203.0.113.30');
+    await upload('replaced-midway.bin', Buffer.from(CONTENT).reverse(), true);
+    const spliced = await request(url, { headers: { Range: 'bytes=700000-', 'If-Range': headers.etag as string } });
+    expect(spliced.status).toBe(410);
   });
 
   it('answers 410 deleted for a genuine link to a deleted file, 403 for a forged one', async () => {

@@ -107,7 +107,7 @@ describe('one-time and limited links', () => {
     expect(await again.text()).toContain('This link was already used');
   });
 
-  it('lets the same client resume an interrupted one-time download, and nobody else', async () => {
+  it('lets the holder of the per-use ETag resume an interrupted one-time download, and nobody without it', async () => {
     const { url } = await makeLink({ ttlSeconds: 600, maxDownloads: 1 });
     // The first download breaks off after the first bytes.
     const etag = await new Promise<string>((resolve, reject) => {
@@ -123,7 +123,7 @@ describe('one-time and limited links', () => {
     const resumed = await get(url, { Range: 'bytes=500000-', 'If-Range': etag }, '203.0.113.5');
     expect(resumed.status).toBe(206);
     expect(Buffer.from(await resumed.arrayBuffer()).equals(CONTENT.subarray(500_000))).toBe(true);
-    // Another client, even with the right validator, is refused; so is a plain GET.
+    // From byte 0 it is a new download, even with the right validator: refused; so is a plain GET.
     expect((await get(url, { Range: 'bytes=0-', 'If-Range': etag }, '192.0.2.77')).status).toBe(410);
     expect((await get(url, {}, '203.0.113.5')).status).toBe(410);
     // Without If-Range a range request is a new use: refused.
@@ -214,6 +214,24 @@ describe('two server processes on one database', () => {
     const statuses = (await Promise.all(urls.map((u) => get(u)))).map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 410)).toHaveLength(39);
+  });
+
+  it('resumes on one process a one-time download cut off on the other (the use is on the shared row)', async () => {
+    const { url } = await makeLink({ ttlSeconds: 600, maxDownloads: 1 });
+    const etag = await new Promise<string>((resolve, reject) => {
+      const request = http.get(url, { headers: { 'X-Forwarded-For': '203.0.113.61' } }, (response) => {
+        response.once('data', () => {
+          resolve(response.headers.etag as string);
+          request.destroy();
+        });
+      });
+      request.on('error', (error) => (error.message.includes('aborted') ? undefined : reject(error)));
+    });
+    const onSecond = url.replace(server.baseURL, second.baseURL);
+    const resumed = await get(onSecond, { Range: 'bytes=700000-', 'If-Range': etag }, '198.51.100.62');
+    expect(resumed.status).toBe(206);
+    expect(Buffer.from(await resumed.arrayBuffer()).equals(CONTENT.subarray(700_000))).toBe(true);
+    expect((await get(onSecond, {}, '198.51.100.62')).status).toBe(410);
   });
 });
 

@@ -2,6 +2,7 @@
 // response, so every answer keeps Content-Length.
 import type http from 'node:http';
 import { sendDownloadNode, sendErrorNode } from '../download';
+import { trackLinkUseInFlight } from '../delivery/link-uses-in-flight';
 import { recordCompletedDownload, recordLinkUseSent, resolveDownload } from '../delivery/resolve-download';
 import { toAppError } from '../errors';
 
@@ -31,18 +32,24 @@ export async function serveDownload(
       res.end(req.method === 'HEAD' ? undefined : answer.page.body);
       return;
     }
+    let useRecorded: (() => void) | null = null;
     if (answer.use) {
       // A response under a link's use must end when its client is gone, also silently (a phone
       // that changed networks): what it really sent is recorded only then, and until then a
-      // resume may not start below its planned end.
+      // resume may not start below its planned end. A resume of the same use reaching this
+      // process ends it at once (link-uses-in-flight.ts).
       res.setTimeout(LINK_USE_STALL_MS, () => {
+        if (!res.writableFinished) res.destroy();
+      });
+      useRecorded = trackLinkUseInFlight(answer.use.tagHash, () => {
         if (!res.writableFinished) res.destroy();
       });
     }
     sendDownloadNode(res, answer.plan, answer.filePath, {
       onFinish: (completed, bytesSent) => {
         if (completed) recordCompletedDownload(answer);
-        void recordLinkUseSent(answer, bytesSent);
+        const recorded = recordLinkUseSent(answer, bytesSent);
+        if (useRecorded) void Promise.resolve(recorded).finally(useRecorded);
       },
     });
   } catch (error) {
