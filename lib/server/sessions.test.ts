@@ -262,6 +262,27 @@ describe('sign-in limits', () => {
   });
 });
 
+describe('API limits', () => {
+  it('answers 429 with Retry-After to an IP after 100 failed token authentications', async () => {
+    const ip = freshIp();
+    const bad = { Authorization: `Bearer fsk_${'A'.repeat(43)}`, 'X-Forwarded-For': ip };
+    for (let i = 0; i < 100; i++) {
+      const response = await fetch(`${server.baseURL}/api/v1/files`, { headers: bad });
+      expect(response.status).toBe(401);
+    }
+    for (const response of [
+      await fetch(`${server.baseURL}/api/v1/files`, { headers: bad }),
+      await fetch(`${server.baseURL}/api/v1/files`, { method: 'POST', headers: bad }),
+    ]) {
+      expect(response.status).toBe(429);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(800);
+      expect(await response.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    }
+    const other = await fetch(`${server.baseURL}/api/v1/files`, { headers: { ...bad, 'X-Forwarded-For': freshIp() } });
+    expect(other.status).toBe(401);
+  });
+});
+
 describe('redirects after sign-in', () => {
   it('never sends a signed-in user to another origin, and never answers 5xx', async () => {
     const cookie = await signInAs(ADMIN.ADMIN_USERNAME, ADMIN.ADMIN_PASSWORD);
