@@ -30,7 +30,7 @@ test.describe('signed out', () => {
     await expect(page.getByText(`Signed in as ${username}`)).toBeVisible();
     await page.screenshot({ path: 'test-results/screens/admin-files.png', fullPage: true });
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await expect(page).toHaveURL(/\/signin/);
     await page.goto('/admin');
     await expect(page).toHaveURL(/\/signin/);
