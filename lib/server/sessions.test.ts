@@ -257,6 +257,14 @@ describe('sign-in limits', () => {
       const broken = await attemptSignIn(ip, () => ({ body: '{"username": [1,', contentType }));
       expect(`${contentType}: ${broken.status}`).toMatch(/: 4\d\d$/);
     }
+    for (const action of ['signout', 'signin/credentials', 'callback/credentials']) {
+      const response = await fetch(`${server.baseURL}/api/auth/${action}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': ip },
+        body: '{"csrfToken": ',
+      });
+      expect(`${action}: ${response.status}`).toMatch(/: 4\d\d$/);
+    }
     // `/api/auth/%ff` (broken percent-encoding in the path) fails inside Next before any route
     // code runs; the front server refuses such paths for every route (not this test's part).
   });

@@ -4,7 +4,8 @@
 //   (lib/auth/sign-in.ts) before any password is checked; refused with 400/429 and the usual
 //   error JSON. A successful sign-in refunds its attempt.
 // - sign-out: ends that session for good (its id is recorded as ended), audited with the IP.
-// - any path or body it cannot read is a 4xx, never a 5xx.
+// - any path or body it cannot read (JSON included, which next-auth would try to parse) is a
+//   4xx, never a 5xx.
 import NextAuth from 'next-auth';
 import { recordAudit } from '@/lib/audit';
 import { authOptions } from '@/lib/auth/auth-options';
@@ -42,9 +43,12 @@ async function actionOf(context: Context): Promise<string> {
 }
 
 /** The sign-in form, read once: exactly one username and one password, nothing repeated. */
+function formType(request: Request): string {
+  return (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+}
+
 async function readSignInForm(request: Request): Promise<{ username: string }> {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') {
+  if (formType(request) !== 'application/x-www-form-urlencoded') {
     throw new AppError('bad_request', 'Send the sign-in as a form (application/x-www-form-urlencoded).');
   }
   const length = Number(request.headers.get('content-length') ?? 0);
@@ -95,6 +99,10 @@ export async function POST(request: Request, context: Context) {
   try {
     const action = await actionOf(context);
     const ip = clientIpFromHeaders(request.headers);
+    // next-auth would also parse JSON (and answer 500 to broken JSON); its forms are urlencoded.
+    if (request.body !== null && formType(request) !== 'application/x-www-form-urlencoded') {
+      throw new AppError('bad_request', 'Send a form (application/x-www-form-urlencoded).');
+    }
 
     if (action === 'callback/credentials') {
       const { username } = await readSignInForm(request);
