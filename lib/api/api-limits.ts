@@ -2,9 +2,10 @@
 // - failed authentications (a wrong, expired or revoked API token) per client IP: 100 in 15
 //   minutes; past that the IP's API calls with a token answer 429 until the window ends,
 //   before the token is even looked up;
-// - calls per API token: 6000 a minute (100/s sustained). The benchmark's busiest runs make
-//   about 200 link creations/s for a few seconds and 337 list requests/s for a few seconds with
-//   one token, far below a minute's allowance, as is any script that uploads or shares files.
+// - calls per API token: 30,000 a minute (500/s averaged over the minute). The benchmark's
+//   busiest minute with one token is about 7,500 calls (2,000 link creations at ~200/s, then
+//   list and search requests at ~337/s for 16 s), a quarter of the allowance; a runaway
+//   script making thousands of calls a second is held back.
 //   Counted in memory and written once a second, so several processes may together let a
 //   token exceed it by about a second's calls.
 import 'server-only';
@@ -12,7 +13,7 @@ import { AppError } from '../errors';
 import { consume, limitKey, peek, type RateLimitRule, retryAfterMs } from '../auth/rate-limit';
 
 export const API_AUTH_FAILURE_RULE: RateLimitRule = { points: 100, windowMs: 15 * 60_000 };
-export const API_TOKEN_CALL_RULE: RateLimitRule = { points: 6000, windowMs: 60_000 };
+export const API_TOKEN_CALL_RULE: RateLimitRule = { points: 30_000, windowMs: 60_000 };
 
 function limited(message: string, waitMs: number): AppError {
   return new AppError('rate_limited', message, { retryAfterSeconds: Math.ceil(waitMs / 1000) });
