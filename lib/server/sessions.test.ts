@@ -265,6 +265,14 @@ describe('sign-in limits', () => {
       });
       expect(`${action}: ${response.status}`).toMatch(/: 4\d\d$/);
     }
+    for (const pathname of [
+      '/api/auth/callback/credentials',
+      '/api/auth/error?error=%ff',
+      '/api/auth/signin?x=%E0%A4%A',
+    ]) {
+      const response = await fetch(`${server.baseURL}${pathname}`, { redirect: 'manual' });
+      expect(`GET ${pathname}: ${response.status}`).toMatch(/: [34]\d\d$/);
+    }
     // `/api/auth/%ff` (broken percent-encoding in the path) fails inside Next before any route
     // code runs; the front server refuses such paths for every route (not this test's part).
   });

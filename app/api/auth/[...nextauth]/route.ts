@@ -32,10 +32,16 @@ function errorResponse(error: unknown): Response {
   return Response.json(errorBody(appError), { status: appError.status, headers });
 }
 
-/** The action path (`callback/credentials`, `signout`, ...), or a 400 when it cannot be read. */
-async function actionOf(context: Context): Promise<string> {
+/**
+ * The action path (`callback/credentials`, `signout`, ...), or a 400 when the address cannot
+ * be read (broken percent-encoding in the path or the query, which next-auth would answer 500).
+ */
+async function actionOf(request: Request, context: Context): Promise<string> {
   try {
     const { nextauth } = await context.params;
+    const { pathname, search } = new URL(request.url);
+    decodeURIComponent(pathname);
+    decodeURIComponent(search.replace(/\+/g, ' '));
     return nextauth.join('/');
   } catch {
     throw new AppError('bad_request', 'This address is not valid.');
@@ -88,7 +94,14 @@ function clearsSession(response: Response): boolean {
 
 export async function GET(request: Request, context: Context) {
   try {
-    await actionOf(context);
+    const action = await actionOf(request, context);
+    // next-auth throws (500) for a credentials callback by GET: sign-ins are POSTed forms.
+    if (action === 'callback/credentials') throw new AppError('bad_request', 'Sign in with a POSTed form.');
+    // next-auth copies `error` into a Location header, which cannot hold other characters (500).
+    const error = new URL(request.url).searchParams.get('error');
+    if (action === 'error' && error !== null && !/^[A-Za-z]{0,64}$/.test(error)) {
+      throw new AppError('bad_request', 'This address is not valid.');
+    }
     return await handler(request, context);
   } catch (error) {
     return errorResponse(error);
@@ -97,7 +110,7 @@ export async function GET(request: Request, context: Context) {
 
 export async function POST(request: Request, context: Context) {
   try {
-    const action = await actionOf(context);
+    const action = await actionOf(request, context);
     const ip = clientIpFromHeaders(request.headers);
     // next-auth would also parse JSON (and answer 500 to broken JSON); its forms are urlencoded.
     if (request.body !== null && formType(request) !== 'application/x-www-form-urlencoded') {
