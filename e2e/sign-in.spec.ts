@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
+import { signInViaApi } from './support/session';
 
 const username = process.env.E2E_ADMIN_USERNAME!;
 const password = process.env.E2E_ADMIN_PASSWORD!;
@@ -28,10 +30,38 @@ test.describe('signed out', () => {
     await expect(page.getByText(`Signed in as ${username}`)).toBeVisible();
     await page.screenshot({ path: 'test-results/screens/admin-files.png', fullPage: true });
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await expect(page).toHaveURL(/\/signin/);
     await page.goto('/admin');
     await expect(page).toHaveURL(/\/signin/);
+  });
+
+  test('"Sign out everywhere" ends the sessions of that admin on every device', async ({
+    page,
+    playwright,
+    baseURL,
+  }) => {
+    // A user of its own: the stored admin session must outlive this test.
+    execFileSync(process.execPath, ['dist/cli.mjs', 'user', 'add', 'everywhere', '--password-stdin'], {
+      input: 'everywhere-Password-1\n',
+      env: { ...process.env, DATA_DIR: process.env.E2E_DATA_DIR },
+    });
+    const otherDevice = await playwright.request.newContext({ baseURL });
+    await signInViaApi(otherDevice, 'everywhere', 'everywhere-Password-1');
+    expect((await otherDevice.get('/api/v1/files')).status()).toBe(200);
+
+    await page.goto('/signin');
+    await page.getByLabel('Username').fill('everywhere');
+    await page.getByLabel('Password').fill('everywhere-Password-1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/admin$/);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await expect(page).toHaveURL(/\/signin/);
+    await page.goto('/admin');
+    await expect(page).toHaveURL(/\/signin/);
+    expect((await otherDevice.get('/api/v1/files')).status()).toBe(401);
+    await otherDevice.dispose();
   });
 
   test('repeated failed sign-ins for one name are refused with 429 and a clear message', async ({ page, request }) => {

@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { requireAdminPage } from '@/lib/auth/current-admin';
 import { NavLink } from './_components/nav-link';
-import { SignOutButton } from './_components/sign-out-button';
+import { SignOutButton, SignOutEverywhereButton } from './_components/sign-out-button';
 
 const NAV = [
   { href: '/admin', label: 'Files' },
@@ -32,6 +32,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
             <span>
               Signed in as <strong className="text-slate-900">{admin.username}</strong>
             </span>
+            <SignOutEverywhereButton />
             <SignOutButton />
           </div>
         </div>

@@ -1,9 +1,17 @@
 'use server';
 
 import { headers } from 'next/headers';
+import { z } from 'zod';
 import { completeSetup } from '@/lib/auth/first-admin';
 import { toAppError } from '@/lib/errors';
 import { clientIpFromHeaders } from '@/lib/http/request-ip';
+
+const setupInput = z.object({
+  token: z.string().max(256),
+  username: z.string().max(1024),
+  password: z.string().max(1024),
+  confirm: z.string().max(1024),
+});
 
 export async function completeSetupAction(input: {
   token: string;
@@ -11,16 +19,13 @@ export async function completeSetupAction(input: {
   password: string;
   confirm: string;
 }): Promise<{ ok: true } | { ok: false; message: string }> {
-  if (input.password !== input.confirm) return { ok: false, message: 'The two passwords differ.' };
   try {
+    const { token, username, password, confirm } = setupInput.parse(input);
+    if (password !== confirm) return { ok: false, message: 'The two passwords differ.' };
     const ip = clientIpFromHeaders(await headers());
-    // The setup token is this action's authorization: it is checked inside completeSetup.
-    await completeSetup({
-      token: input.token,
-      username: input.username,
-      password: input.password,
-      actor: { user: 'setup', ip },
-    });
+    // The setup token is this action's authorization: it is checked (and consumed) inside
+    // completeSetup, which also limits attempts per client IP.
+    await completeSetup({ token, username, password, actor: { user: 'setup', ip } });
     return { ok: true };
   } catch (error) {
     return { ok: false, message: toAppError(error).message };

@@ -4,14 +4,14 @@ import { SetupForm } from './setup-form';
 
 export const metadata: Metadata = { title: 'Set up' };
 
-export default async function SetupPage({ searchParams }: { searchParams: Promise<{ token?: string }> }) {
+export default async function SetupPage({ searchParams }: { searchParams: Promise<{ token?: string | string[] }> }) {
   const { token } = await searchParams;
   const valid = await isSetupTokenValid(token);
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-md">
         <h1 className="mb-2 text-center text-2xl font-semibold">Create the first admin</h1>
-        {valid && token ? (
+        {valid && typeof token === 'string' ? (
           <>
             <p className="mb-6 text-center text-sm text-slate-500">
               This link works once and for one hour. Choose a name and a strong password (12 characters or more).

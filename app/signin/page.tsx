@@ -1,7 +1,9 @@
 import type { Metadata } from 'next';
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
+import { safeRedirectTarget } from '@/lib/auth/redirect-target';
 import { readSession } from '@/lib/auth/session';
+import { env } from '@/lib/env';
 import { SignInForm } from './sign-in-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
@@ -9,10 +11,10 @@ export const metadata: Metadata = { title: 'Sign in' };
 export default async function SignInPage({
   searchParams,
 }: {
-  searchParams: Promise<{ callbackUrl?: string; setup?: string }>;
+  searchParams: Promise<{ callbackUrl?: string | string[]; setup?: string | string[] }>;
 }) {
   const { callbackUrl, setup } = await searchParams;
-  const target = safeCallback(callbackUrl);
+  const target = safeRedirectTarget(callbackUrl, env().publicUrl);
   if (await readSession((await cookies()).toString())) redirect(target);
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
@@ -36,10 +38,4 @@ export default async function SignInPage({
       </div>
     </main>
   );
-}
-
-/** Only local paths, so the sign-in page cannot be used to redirect elsewhere. */
-function safeCallback(value: string | undefined): string {
-  if (value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')) return value;
-  return '/admin';
 }

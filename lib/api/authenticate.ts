@@ -7,6 +7,7 @@ import { readSession } from '../auth/session';
 import { env } from '../env';
 import { AppError } from '../errors';
 import { assertNotCrossSite, type RequestOrigin } from '../http/same-origin';
+import { assertApiAuthAllowed, consumeApiTokenCall, recordApiAuthFailure } from './api-limits';
 
 export type ApiCaller = {
   userId: string;
@@ -32,10 +33,15 @@ export async function authenticateCaller({
   ip,
 }: CallerCredentials): Promise<ApiCaller> {
   if (authorization) {
+    assertApiAuthAllowed(ip);
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     const found = match ? await authenticateApiToken(match[1]) : null;
-    if (!found) throw new AppError('unauthorized', 'The API token is missing, expired, revoked or not valid.');
+    if (!found) {
+      await recordApiAuthFailure(ip);
+      throw new AppError('unauthorized', 'The API token is missing, expired, revoked or not valid.');
+    }
     const { token, user } = found;
+    consumeApiTokenCall(token.id);
     return {
       userId: user.id,
       username: user.username,

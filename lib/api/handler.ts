@@ -33,6 +33,8 @@ export function apiErrorResponse(error: unknown): Response {
   if (appError.code === 'internal') console.error('[api]', error);
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
   if (appError.code === 'unauthorized') headers['WWW-Authenticate'] = 'Bearer';
+  const retryAfter = appError.details?.retryAfterSeconds;
+  if (appError.code === 'rate_limited' && typeof retryAfter === 'number') headers['Retry-After'] = String(retryAfter);
   return Response.json(errorBody(appError), { status: appError.status, headers });
 }
 

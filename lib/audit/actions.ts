@@ -5,6 +5,7 @@ export const AUDIT_ACTIONS = [
   'login',
   'login_failed',
   'logout',
+  'logout_all',
   'upload',
   'download',
   'delete',

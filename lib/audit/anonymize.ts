@@ -131,7 +131,15 @@ export async function anonymizeLogsBefore(before: Date): Promise<number> {
 
 // Actions whose info names a person: the name typed at a failed sign-in, the account a user
 // entry is about, the owner of an API token. Other info says what happened (file, link, key).
-const IDENTITY_ACTIONS = ['login_failed', 'user_add', 'user_delete', 'user_passwd', 'token_create', 'token_revoke'];
+const IDENTITY_ACTIONS = [
+  'login_failed',
+  'user_add',
+  'user_delete',
+  'user_passwd',
+  'logout_all',
+  'token_create',
+  'token_revoke',
+];
 const IDENTITY_KEYS = /(^|, )(username|owner): (.*?)(?=, [a-z_]+: |$)/g;
 
 /** `info` with the person in it replaced by `anonymized`; unchanged when it names nobody. */

@@ -1,12 +1,16 @@
 // next-auth configuration: credentials checked against bcrypt hashes, JWT sessions with a
 // bounded lifetime, signed with the newest AUTH_SECRET and accepted with any configured one.
+// next-auth's own reads of the cookie (its session endpoint, which also refreshes the token)
+// go through the same check as every other request (sessionFromToken), so an ended session
+// is never refreshed. The sign-in limits run in the route (app/api/auth/[...nextauth]).
 import 'server-only';
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { env } from '../env';
 import { clientIpFromHeaders } from '../http/request-ip';
+import { safeRedirectTarget } from './redirect-target';
 import { signInWithPassword } from './sign-in';
-import { decodeSessionToken, encodeSessionToken } from './session';
+import { decodeSessionToken, encodeSessionToken, newSessionId, sessionFromToken } from './session';
 
 export function authOptions(): NextAuthOptions {
   const config = env();
@@ -17,7 +21,10 @@ export function authOptions(): NextAuthOptions {
     jwt: {
       maxAge,
       encode: ({ token, maxAge: age }) => encodeSessionToken({ token, maxAge: age }),
-      decode: ({ token }) => decodeSessionToken(token),
+      decode: async ({ token }) => {
+        const payload = await decodeSessionToken(token);
+        return sessionFromToken(payload) ? payload : null;
+      },
     },
     pages: { signIn: '/signin', error: '/signin' },
     providers: [
@@ -34,17 +41,23 @@ export function authOptions(): NextAuthOptions {
             password: credentials?.password ?? '',
             ip: clientIpFromHeaders(headers),
           });
-          return user ? { id: user.id, name: user.username } : null;
+          return user ? { id: user.id, name: user.username, sessionVersion: user.sessionVersion } : null;
         },
       }),
     ],
     callbacks: {
       jwt({ token, user }) {
         if (user) {
+          // Set once at sign-in; next-auth keeps them through every refresh (unlike jti).
           token.sub = user.id;
           token.name = user.name;
+          token.sid = newSessionId();
+          token.sv = (user as { sessionVersion?: number }).sessionVersion ?? 0;
         }
         return token;
+      },
+      redirect({ url, baseUrl }) {
+        return safeRedirectTarget(url, baseUrl, { absolute: true });
       },
     },
     logger: {
@@ -52,7 +65,10 @@ export function authOptions(): NextAuthOptions {
       // expected outcome (audited as login_failed), not a server error.
       error(code, metadata) {
         if (code === 'CredentialsSignin' || String(code).includes('CREDENTIALS')) return;
-        console.error('[auth]', code, metadata instanceof Error ? metadata.message : '');
+        // An ended, expired or foreign session cookie at the session endpoint: expected too.
+        const message = (metadata as { message?: unknown } | undefined)?.message;
+        if (code === 'JWT_SESSION_ERROR' && message === 'JWT invalid') return;
+        console.error('[auth]', code, typeof message === 'string' ? message : '');
       },
       warn() {},
       debug() {},

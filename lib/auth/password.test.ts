@@ -1,3 +1,4 @@
+import { performance as nodePerformance } from 'node:perf_hooks';
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { BCRYPT_COST, DUMMY_HASH, hashPassword, verifyAgainstDummy, verifyPassword } from './password';
@@ -106,5 +107,21 @@ describe('verifyAgainstDummy', () => {
     const wrong = await best(() => verifyPassword('a guess', real));
     expect(dummy / wrong).toBeGreaterThan(0.5);
     expect(dummy / wrong).toBeLessThan(2);
+  });
+});
+
+describe('where bcrypt runs', () => {
+  it('hashes and checks off the event loop, which stays idle while a burst of sign-ins is checked', async () => {
+    const hash = await hashPassword('warm the workers up');
+    const before = nodePerformance.eventLoopUtilization();
+    await Promise.all([
+      hashPassword('a burst of sign-ins'),
+      verifyPassword('guess 1', hash),
+      verifyPassword('guess 2', hash),
+      verifyAgainstDummy('guess 3'),
+    ]);
+    const { utilization } = nodePerformance.eventLoopUtilization(before);
+    // In-thread bcryptjs keeps the loop busy about all of the time (utilization near 1).
+    expect(utilization).toBeLessThan(0.3);
   });
 });

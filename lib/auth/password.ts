@@ -1,11 +1,13 @@
 // Password hashing. New hashes are bcrypt (cost BCRYPT_COST). Accounts imported from the
 // Flask server keep their Werkzeug hash (`pbkdf2:sha256:<iterations>$<salt>$<hex>`, or
 // `scrypt:<n>:<r>:<p>$<salt>$<hex>` from Werkzeug 3) until their first successful sign-in,
-// when the caller rehashes them because `needsRehash` says so.
+// when the caller rehashes them because `needsRehash` says so. bcrypt runs in worker threads
+// (lib/auth/bcrypt-pool.ts), never on the thread that answers requests.
 import 'server-only';
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
+import { bcryptCompare, bcryptHash } from './bcrypt-pool';
 
 export const BCRYPT_COST = 12;
 
@@ -37,12 +39,12 @@ const MAX_PBKDF2_ITERATIONS = 10_000_000;
 const PBKDF2_DIGESTS = new Set(['sha1', 'sha224', 'sha256', 'sha384', 'sha512']);
 
 export async function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, BCRYPT_COST);
+  return bcryptHash(password, BCRYPT_COST);
 }
 
 export async function verifyPassword(password: string, storedHash: string): Promise<PasswordCheck> {
   if (/^\$2[aby]\$\d{2}\$/.test(storedHash)) {
-    const ok = await bcrypt.compare(password, storedHash).catch(() => false);
+    const ok = await bcryptCompare(password, storedHash).catch(() => false);
     return { ok, needsRehash: ok && bcrypt.getRounds(storedHash) < BCRYPT_COST };
   }
   if (storedHash.startsWith('pbkdf2:') || storedHash.startsWith('scrypt:')) {
@@ -56,7 +58,7 @@ export async function verifyPassword(password: string, storedHash: string): Prom
 
 /** Spends the time of one bcrypt check and always fails: for usernames that do not exist. */
 export async function verifyAgainstDummy(password: string): Promise<false> {
-  await bcrypt.compare(password, DUMMY_HASH);
+  await bcryptCompare(password, DUMMY_HASH);
   return false;
 }
 

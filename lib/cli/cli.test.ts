@@ -183,7 +183,11 @@ describe('user and token commands', () => {
 
   it('user passwd changes the password', async () => {
     const result = cli(['user', 'passwd', 'bob', '--password-stdin'], { input: 'bobs-new-long-password\n' });
-    expect(result).toEqual({ code: 0, stdout: 'Changed the password of "bob".\n', stderr: '' });
+    expect(result).toEqual({
+      code: 0,
+      stdout: 'Changed the password of "bob"; their sessions have ended.\n',
+      stderr: '',
+    });
     const missing = cli(['user', 'passwd', 'nobody', '--password-stdin'], { input: 'whatever-long-password' });
     expect(oneErrorLine(missing)).toBe('error: User "nobody" does not exist.');
   });

@@ -1,6 +1,6 @@
-// A better-sqlite3 connection for the download hot path's writes (one-time link uses, batched
-// download records). Prisma's query layer costs far more than these statements (see README,
-// Performance). The connection never waits inside SQLite (busy_timeout 0): when another
+// A better-sqlite3 connection for the request path's small writes (one-time link uses, batched
+// download records, rate-limit counts, ended sessions). Prisma's query layer costs far more
+// than these statements (see README, Performance). The connection never waits inside SQLite (busy_timeout 0): when another
 // connection holds the write lock, the write is retried a moment later from the event loop, so
 // a synchronous wait can never block the process, not even on a transaction of its own Prisma
 // connection.
@@ -15,6 +15,9 @@ function writer(): Database.Database {
   if (!globalForWriter.fileserverWriter) {
     const connection = new Database(databaseFilePath(env().databaseUrl), { fileMustExist: true, timeout: 0 });
     connection.pragma('busy_timeout = 0');
+    // Like the Prisma connection (prepareDatabase): in WAL mode a commit needs no fsync, so a
+    // small write (a rate-limit count, a link use) never stalls the event loop on the disk.
+    connection.pragma('synchronous = NORMAL');
     globalForWriter.fileserverWriter = connection;
   }
   return globalForWriter.fileserverWriter;

@@ -41,11 +41,18 @@ export async function serveUpload(
     const appError = toAppError(error);
     if (appError.code === 'internal') console.error('[upload]', error);
     // The body may be only partly read (413, 409, 401): close instead of reading the rest.
-    send(res, appError.status, errorBody(appError), !req.complete);
+    const retryAfter = appError.details?.retryAfterSeconds;
+    send(res, appError.status, errorBody(appError), !req.complete, typeof retryAfter === 'number' ? retryAfter : null);
   }
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown, close: boolean) {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  close: boolean,
+  retryAfter: number | null = null,
+) {
   if (res.headersSent) return void res.destroy();
   const text = JSON.stringify(body);
   const headers: http.OutgoingHttpHeaders = {
@@ -56,6 +63,7 @@ function send(res: http.ServerResponse, status: number, body: unknown, close: bo
   };
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer';
   if (close) headers.Connection = 'close';
+  if (retryAfter !== null) headers['Retry-After'] = String(retryAfter);
   res.writeHead(status, headers);
   res.end(text);
 }

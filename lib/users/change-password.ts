@@ -13,6 +13,8 @@ export async function changePassword(input: { username: string; password: string
   const user = await getUserOrThrow(username);
   const weakness = checkPasswordStrength(password, username);
   if (weakness) throw new AppError('validation_failed', weakness);
-  await db().user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } });
+  const passwordHash = await hashPassword(password);
+  // A new password ends every session of the user (lib/auth/session.ts).
+  await db().user.update({ where: { id: user.id }, data: { passwordHash, sessionVersion: { increment: 1 } } });
   await recordAudit({ action: 'user_passwd', actor: input.actor, info: { username } });
 }

@@ -5,6 +5,7 @@ import type { AuditAction } from '@/lib/audit/actions';
 const TONE: Record<AuditAction, string> = {
   login: 'bg-slate-100 text-slate-700',
   logout: 'bg-slate-100 text-slate-700',
+  logout_all: 'bg-amber-50 text-amber-800',
   setup: 'bg-slate-100 text-slate-700',
   login_failed: 'bg-red-50 text-red-700 ring-1 ring-red-200',
   link_denied: 'bg-red-50 text-red-700 ring-1 ring-red-200',

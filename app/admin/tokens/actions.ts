@@ -3,6 +3,7 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { createApiToken, parseTokenExpiry, revokeApiToken, tokenNameSchema } from '@/lib/auth/api-tokens';
+import { consumeTokenCreation } from '@/lib/api/api-limits';
 import { requireAdminAction } from '@/lib/auth/current-admin';
 import { toAppError } from '@/lib/errors';
 
@@ -14,6 +15,7 @@ export async function createTokenAction(input: { name: string; expires: string }
   try {
     const admin = await requireAdminAction();
     const { name, expires } = createSchema.parse(input);
+    await consumeTokenCreation(admin.userId);
     const { token } = await createApiToken({
       name,
       userId: admin.userId,

@@ -1,7 +1,7 @@
-// `user add|delete|list|passwd`: the admin accounts.
+// `user add|delete|list|passwd|signout-all`: the admin accounts.
 import type { Command } from 'commander';
 import { CLI_ACTOR } from '../../audit';
-import { addUser, changePassword, deleteUser, getUserOrThrow, listUsers } from '../../users';
+import { addUser, changePassword, deleteUser, getUserOrThrow, listUsers, signOutEverywhere } from '../../users';
 import { openDatabase } from '../database';
 import { formatTable, formatTime, print, promptNewPassword, readPasswordFromStdin } from '../io';
 
@@ -61,7 +61,17 @@ export function registerUserCommands(program: Command): void {
       await getUserOrThrow(name);
       const password = await readNewPassword(options, `New password for "${name}"`);
       await changePassword({ username: name, password, actor: CLI_ACTOR });
-      print(`Changed the password of "${name}".`);
+      print(`Changed the password of "${name}"; their sessions have ended.`);
+    });
+
+  user
+    .command('signout-all')
+    .description('end every session of an admin, on every device (API tokens stay valid)')
+    .argument('<name>', 'username')
+    .action(async (name: string) => {
+      await openDatabase();
+      await signOutEverywhere({ username: name, actor: CLI_ACTOR });
+      print(`Ended every session of "${name}".`);
     });
 }
 
