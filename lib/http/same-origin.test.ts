@@ -26,10 +26,16 @@ describe('crossSiteRefusal', () => {
     expect(check({ secFetchSite: 'cross-site' })).toMatch(/cross-site/);
   });
 
+  it('refuses a Sec-Fetch-Site no browser sends (two headers joined by the server, garbage)', () => {
+    expect(check({ secFetchSite: 'same-origin, cross-site' })).toMatch(/unknown/);
+    expect(check({ secFetchSite: 'whatever' })).toMatch(/unknown/);
+  });
+
   it('without Sec-Fetch-Site, decides by Origin: absent passes, null and foreign hosts are refused', () => {
     expect(check({})).toBeNull();
     expect(check({ secFetchSite: 'none' })).toBeNull();
     expect(check({ origin: 'null' })).toMatch(/null/);
+    expect(check({ origin: '' })).toMatch(/empty/);
     expect(check({ origin: 'http://evil.example' })).toMatch(/foreign/);
     expect(check({ origin: 'http://127.0.0.1.evil.example:3000' })).toMatch(/foreign/);
     expect(check({ origin: 'not a url' })).toMatch(/malformed/);

@@ -21,8 +21,8 @@ export type OriginPolicy = { trustProxy: number; publicUrl: string };
 
 /**
  * null when the request may use the session; otherwise why not. Rules, in order:
- * safe methods pass; `Sec-Fetch-Site: same-origin` passes; `cross-site` and `same-site` are
- * refused; otherwise (no header, or `none`) the `Origin` decides: absent passes (not a browser
+ * safe methods pass; `Sec-Fetch-Site: same-origin` passes; `cross-site`, `same-site` and any
+ * value a browser never sends are refused; otherwise (no header, or `none`) the `Origin` decides: absent passes (not a browser
  * page), `null` is refused, and a host equal to the request's Host (X-Forwarded-Host behind a
  * trusted proxy) or to PUBLIC_URL's host passes.
  */
@@ -31,8 +31,11 @@ export function crossSiteRefusal(request: RequestOrigin, policy: OriginPolicy): 
   const site = request.secFetchSite?.trim().toLowerCase();
   if (site === 'same-origin') return null;
   if (site === 'cross-site' || site === 'same-site') return `Sec-Fetch-Site: ${site}`;
-  const origin = request.origin?.trim();
-  if (!origin) return null;
+  // A browser sends one of four values; anything else (two headers joined, garbage) is not one.
+  if (site && site !== 'none') return 'an unknown Sec-Fetch-Site';
+  if (request.origin === undefined || request.origin === null) return null;
+  const origin = request.origin.trim();
+  if (!origin) return 'an empty Origin';
   if (origin === 'null') return 'Origin: null';
   let originHost: string;
   try {

@@ -31,7 +31,9 @@ export function createFrontServer({ upstream, trustProxy, publicUrl }: FrontServ
 
     const refusal = refuseRequest(req, pathname, { trustProxy, publicUrl });
     if (refusal) {
-      if (refusal.code === 'method_not_allowed') res.setHeader('Allow', ALLOWED_METHODS.join(', '));
+      if (refusal.code === 'method_not_allowed') {
+        res.setHeader('Allow', String(refusal.details?.allow ?? ALLOWED_METHODS.join(', ')));
+      }
       // The body may be unread: answer and close rather than read what we refused.
       if (!req.complete) res.setHeader('Connection', 'close');
       sendErrorNode(res, refusal, req.headers.accept);

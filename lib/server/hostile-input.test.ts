@@ -187,6 +187,40 @@ describe('malformed requests get a 4xx, never a 5xx', () => {
     }
   });
 
+  it('answers targets that are not a path (OPTIONS *) with 400', async () => {
+    const response = await raw('OPTIONS', '*');
+    expect(response.status).toBe(400);
+  });
+
+  it('answers writes to a page that are not server actions with 405 (Next would try to decode a form action)', async () => {
+    for (const [target, type, body] of [
+      ['/signin', 'multipart/form-data; boundary=x', 'xxxxx'],
+      ['/admin', 'application/x-www-form-urlencoded', 'a=b'],
+      ['/setup', 'text/plain', '[]'],
+    ]) {
+      const response = await raw('POST', target, { 'Content-Type': type, Accept: 'application/json' }, body);
+      expect(response.status, target).toBe(405);
+      expect(response.headers.allow).toBe('GET, HEAD, OPTIONS');
+    }
+  });
+
+  it('answers a server action call with a malformed action id or empty Origin without a 5xx', async () => {
+    const attempts: Record<string, string>[] = [
+      { 'Next-Action': 'abc', Origin: '' },
+      { 'Next-Action': 'abc' },
+      { 'Next-Action': 'abc', 'Content-Type': 'text/plain;charset=UTF-8', Origin: `http://${host}` },
+      { 'Next-Action': 'f'.repeat(42), Origin: '' },
+      { 'Next-Action': 'f'.repeat(42), 'Sec-Fetch-Site': 'same-origin', 'Content-Type': 'text/plain;charset=UTF-8' },
+    ];
+    for (const headers of attempts) {
+      for (const target of ['/admin', '/signin', '/setup/x']) {
+        const response = await raw('POST', target, { Cookie: cookie, ...headers }, '[]');
+        expect(response.status, `${target} ${JSON.stringify(headers)}`).toBeLessThan(500);
+        expect(response.status, `${target} ${JSON.stringify(headers)}`).not.toBe(200);
+      }
+    }
+  });
+
   it('answers a tus Upload-Concat (parallel uploads, not supported) with 400, not 501', async () => {
     const response = await raw('POST', '/api/uploads', {
       Authorization: `Bearer ${token}`,
