@@ -32,7 +32,8 @@ export function createFrontServer({ upstream, trustProxy, publicUrl }: FrontServ
     const refusal = refuseRequest(req, pathname, { trustProxy, publicUrl });
     if (refusal) {
       if (refusal.code === 'method_not_allowed') {
-        res.setHeader('Allow', String(refusal.details?.allow ?? ALLOWED_METHODS.join(', ')));
+        const allow = refusal.details?.allow;
+        res.setHeader('Allow', typeof allow === 'string' ? allow : ALLOWED_METHODS.join(', '));
       }
       // The body may be unread: answer and close rather than read what we refused.
       if (!req.complete) res.setHeader('Connection', 'close');
