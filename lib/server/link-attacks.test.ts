@@ -277,6 +277,29 @@ describe('parallel resumes of one use never yield a second copy', () => {
     }
   }, 90_000);
 
+  it('gives the rest to at most one of 20 parallel resumes split over two server processes', async () => {
+    const second = await startTestServer({ DATA_DIR: server.dataDir, TRUST_PROXY: '1', CLOCK_SKEW: '0s' });
+    try {
+      const fileId = await upload('parallel-two-processes.bin', big);
+      for (let round = 0; round < 2; round++) {
+        const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+        const counted = await countingGet(url, { Range: 'bytes=0-0' });
+        expect(counted).toMatchObject({ status: 206, bytes: 1 });
+        const headers = { Range: 'bytes=1-', 'If-Range': counted.etag! };
+        const onSecond = url.replace(server.baseURL, second.baseURL);
+        const resumes = (
+          await Promise.all([simultaneousGets(url, headers, 10), simultaneousGets(onSecond, headers, 10)])
+        ).flat();
+        const fullCopies = resumes.filter((r) => r.bytes === SIZE - 1).length;
+        const total = counted.bytes + resumes.reduce((sum, r) => sum + r.bytes, 0);
+        expect(fullCopies, `full copies in round ${round}`).toBeLessThanOrEqual(1);
+        expect(total, `bytes in round ${round}`).toBeLessThanOrEqual(SIZE + ALLOWANCE);
+      }
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+
   it('gives at most one copy when the counted download is cut off while parallel resumes start', async () => {
     // Big enough that what the server hands the connection before the cut stays below the allowance.
     const size = 3 * SIZE;
