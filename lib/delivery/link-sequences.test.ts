@@ -10,7 +10,9 @@
 // body-less answer (HEAD, 304, 416) either, for a revoked, expired, used-up or deleted link; no
 // response carrying byte 0 or the whole file without counting a use; a resume only under the
 // last use's ETag, from after byte 0, no earlier than the highest offset sent under that use
-// minus the in-flight allowance, within the window of the last byte sent.
+// minus the in-flight allowance, within the window of the last byte sent; all the responses of
+// one use together (resumes sent in parallel, ending in any order, included) deliver at most
+// the file plus the in-flight allowance.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../audit';
@@ -40,6 +42,13 @@ type Command =
       validator: Validator;
       /** null: sent completely; else the fraction of the planned bytes sent before the cut. */
       cut: null | number;
+    }
+  | {
+      /** Resumes sent together: each is answered before any of them ends; they end in `order`. */
+      kind: 'parallel';
+      starts: ('one' | number)[];
+      cuts: (null | number)[];
+      order: 'sent' | 'reversed';
     }
   | { kind: 'advance'; ms: number }
   | { kind: 'revoke' }
@@ -76,6 +85,15 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('parallel' as const),
+      starts: fc.array(fc.oneof(fc.constant('one' as const), fraction), { minLength: 2, maxLength: 4 }),
+      cuts: fc.array(fc.oneof(fc.constant(null), fraction), { minLength: 4, maxLength: 4 }),
+      order: fc.constantFrom('sent' as const, 'reversed' as const),
+    }),
+  },
+  {
     weight: 2,
     arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 12 * 60_000 }) }),
   },
@@ -92,7 +110,7 @@ describe('share links over any sequence of requests', () => {
   });
   afterAll(() => temp.cleanup());
 
-  const seen = { counted: 0, resumes: 0, bodyless: 0, refused: 0 };
+  const seen = { counted: 0, resumes: 0, overlapping: 0, bodyless: 0, refused: 0 };
 
   it('never yields more uses, bytes or copies than the link allows', async () => {
     expect(env().oneTimeResumeWindowMs).toBe(WINDOW_MS);
@@ -138,36 +156,28 @@ describe('share links over any sequence of requests', () => {
           let uses = 0;
           let revoked = false;
           let deleted = false;
-          let current: { tag: string; highest: number; lastSent: number } | null = null;
+          // The last counted use: its tag; what the row says was sent (the planned end of the
+          // response that holds the use while it runs); the bytes its resumes were allowed to
+          // send again; every response of it (planned end, and what it sent once it ended).
+          type Response = { id: number; plannedEnd: number; highest: number; ended: boolean };
+          let current: {
+            tag: string;
+            rowSentTo: number;
+            holder: number;
+            holderFloor: number;
+            resent: number;
+            delivered: number;
+            responses: Response[];
+            lastSent: number;
+          } | null = null;
+          let responseIds = 0;
+          /** The highest offset that may have gone out under the use: running responses count their planned end. */
+          const maybeSent = (use: NonNullable<typeof current>) =>
+            Math.max(-1, ...use.responses.map((r) => (r.ended ? r.highest : r.plannedEnd)));
+          const allowance = inFlightAllowance(size);
 
-          for (const step of commands) {
-            if (step.kind === 'advance') {
-              clock += step.ms;
-              continue;
-            }
-            if (step.kind === 'revoke') {
-              await revokeLink({ id: tracked.id!, actor: CLI_ACTOR }).catch(() => undefined);
-              revoked = true;
-              continue;
-            }
-            if (step.kind === 'deleteAndReupload') {
-              if (!deleted) {
-                await deleteFile(id, CLI_ACTOR);
-                await db().file.create({
-                  data: {
-                    id,
-                    name: `${id}.bin`,
-                    size: BigInt(size),
-                    type: 'application/octet-stream',
-                    uploadedAt,
-                    generation: newFileGeneration(),
-                  },
-                });
-                deleted = true;
-              }
-              continue;
-            }
-
+          /** Sends one request; returns how to end its response (the front server's onFinish). */
+          const send = async (step: Extract<Command, { kind: 'request' }>): Promise<(() => Promise<void>) | null> => {
             const link = step.link === 'tracked' ? tracked : untracked;
             const headers: Record<string, string> = {};
             if (step.range !== null) {
@@ -227,22 +237,22 @@ describe('share links over any sequence of requests', () => {
               !deleted &&
               clock < expiresAt &&
               clock - current.lastSent <= WINDOW_MS &&
-              start >= current.highest - inFlightAllowance(size);
+              current.resent + Math.max(0, current.rowSentTo + 1 - start) <= allowance;
             if (answer.kind === 'error') {
               seen.refused++;
               expect({ resumable, context }).toEqual({ resumable: false, context });
               expect(answer.error.status, JSON.stringify(context)).toBeLessThan(500);
-              continue;
+              return null;
             }
             expect(answer.kind, JSON.stringify(context)).toBe('file');
-            if (answer.kind !== 'file') continue;
+            if (answer.kind !== 'file') return null;
             const etag = answer.plan.headers.ETag;
             if (etag?.startsWith('"u.') && !seenUseTags.includes(etag)) seenUseTags.push(etag);
 
             // Nothing at all (not even HEAD or 304) for a deleted, expired or revoked link.
             expect({ deleted, context }).toEqual({ deleted: false, context });
             expect(clock < expiresAt, JSON.stringify(context)).toBe(true);
-            if (link === untracked) continue;
+            if (link === untracked) return null;
             expect({ revoked, context }).toEqual({ revoked: false, context });
 
             const { bytes, status } = answer.plan;
@@ -259,6 +269,7 @@ describe('share links over any sequence of requests', () => {
                 expect(counted).toBe(false);
               }
             }
+            let response: Response | null = null;
             const sent = bytes
               ? step.cut === null
                 ? bytes.end - bytes.start + 1
@@ -269,7 +280,19 @@ describe('share links over any sequence of requests', () => {
               seen.counted++;
               uses++;
               expect(uses, JSON.stringify(context)).toBeLessThanOrEqual(maxDownloads);
-              current = { tag: etag, highest: bytes ? bytes.start + sent - 1 : -1, lastSent: clock };
+              const id = ++responseIds;
+              const plannedEnd = bytes ? bytes.end : -1;
+              current = {
+                tag: etag,
+                rowSentTo: plannedEnd,
+                holder: id,
+                holderFloor: -1,
+                resent: 0,
+                delivered: sent,
+                responses: [{ id, plannedEnd, highest: bytes ? bytes.start + sent - 1 : -1, ended: false }],
+                lastSent: clock,
+              };
+              response = current.responses[0];
             } else if (bytes) {
               // Bytes without a counted use: only a resume of the last use.
               seen.resumes++;
@@ -277,15 +300,80 @@ describe('share links over any sequence of requests', () => {
               expect(current, JSON.stringify(context)).not.toBeNull();
               expect(etag, JSON.stringify(context)).toBe(current!.tag);
               expect(bytes.start, JSON.stringify(context)).toBeGreaterThanOrEqual(1);
-              expect(bytes.start, JSON.stringify(context)).toBeGreaterThanOrEqual(
-                current!.highest - inFlightAllowance(size),
-              );
+              expect(bytes.start, JSON.stringify(context)).toBeGreaterThanOrEqual(maybeSent(current!) - allowance);
               expect(clock - current!.lastSent, JSON.stringify(context)).toBeLessThanOrEqual(WINDOW_MS);
-              current!.highest = Math.max(current!.highest, bytes.start + sent - 1);
+              // All the responses of one use together: at most the file plus the allowance.
+              current!.delivered += sent;
+              expect(current!.delivered, JSON.stringify(context)).toBeLessThanOrEqual(size + allowance);
+              if (current!.responses.some((r) => !r.ended)) seen.overlapping++;
+              // The claim: it holds the use now, and the row says its planned end was sent.
+              const id = ++responseIds;
+              current!.resent += Math.max(0, current!.rowSentTo + 1 - bytes.start);
+              current!.holderFloor = current!.rowSentTo;
+              current!.holder = id;
+              current!.rowSentTo = Math.max(current!.rowSentTo, bytes.end);
+              response = { id, plannedEnd: bytes.end, highest: bytes.start + sent - 1, ended: false };
+              current!.responses.push(response);
               current!.lastSent = clock;
             }
             // The response ends: the front server records what it really sent.
-            await recordLinkUseSent(answer, sent, now);
+            // The response ends: the front server records what it really sent (only its holder writes).
+            const use = current;
+            return async () => {
+              await recordLinkUseSent(answer, sent, now);
+              if (!response || !use) return;
+              response.ended = true;
+              if (use.holder === response.id) use.rowSentTo = Math.max(use.holderFloor, response.highest);
+            };
+          };
+
+          for (const step of commands) {
+            if (step.kind === 'advance') {
+              clock += step.ms;
+              continue;
+            }
+            if (step.kind === 'revoke') {
+              await revokeLink({ id: tracked.id!, actor: CLI_ACTOR }).catch(() => undefined);
+              revoked = true;
+              continue;
+            }
+            if (step.kind === 'deleteAndReupload') {
+              if (!deleted) {
+                await deleteFile(id, CLI_ACTOR);
+                await db().file.create({
+                  data: {
+                    id,
+                    name: `${id}.bin`,
+                    size: BigInt(size),
+                    type: 'application/octet-stream',
+                    uploadedAt,
+                    generation: newFileGeneration(),
+                  },
+                });
+                deleted = true;
+              }
+              continue;
+            }
+            if (step.kind === 'parallel') {
+              const ends: (() => Promise<void>)[] = [];
+              for (const [i, start] of step.starts.entries()) {
+                const end = await send({
+                  kind: 'request',
+                  link: 'tracked',
+                  method: 'GET',
+                  ip: (i % 2) as 0 | 1,
+                  range: start,
+                  validator: 'ifRangeUse',
+                  cut: step.cuts[i] ?? null,
+                });
+                if (end) ends.push(end);
+              }
+              if (step.order === 'reversed') ends.reverse();
+              for (const end of ends) await end();
+              continue;
+            }
+            const end = await send(step);
+            await end?.();
           }
           if (!deleted) {
             const row = await db().link.findUnique({ where: { id: tracked.id! } });
@@ -300,6 +388,7 @@ describe('share links over any sequence of requests', () => {
     console.log('link sequences:', seen);
     expect(seen.counted).toBeGreaterThan(50);
     expect(seen.resumes).toBeGreaterThan(10);
+    expect(seen.overlapping).toBeGreaterThan(5);
     expect(seen.bodyless).toBeGreaterThan(20);
     expect(seen.refused).toBeGreaterThan(50);
   });

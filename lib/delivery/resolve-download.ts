@@ -23,8 +23,8 @@ import {
 import { renderLandingPage } from '../download/render-landing-page';
 import { LEGACY_FILE_GENERATION } from '../files/file-generation';
 import {
-  canResumeLinkDownload,
   checkLinkUsable,
+  claimLinkUseResume,
   consumeLinkUse,
   finishLinkUse,
   hashUseTag,
@@ -32,6 +32,7 @@ import {
   linkDenialOf,
   linkFileDeleted,
   linkInvalid,
+  newUseClaim,
   newUseTag,
   recordLinkDenied,
   verifyLinkSignature,
@@ -57,6 +58,8 @@ export type DownloadRequest = {
 export type LinkUse = {
   jti: string;
   tagHash: string;
+  /** This response's claim on the use: only while it holds the use does it record what it sent. */
+  claim: string;
   start: number;
   /** The last byte planned (-1 for none): what consumeLinkUse already stored as sent. */
   plannedEnd: number;
@@ -114,7 +117,9 @@ export async function resolveDownload(request: DownloadRequest): Promise<Downloa
  * 4. a tracked link: HEAD, a 304 and a 416 only check that the link is usable (410 when used,
  *    revoked or expired); a browser gets the landing page; a resume of the last counted use
  *    (its per-use ETag, from after byte 0 and past what was sent) does not count; every other
- *    GET counts one use by one atomic update, empty files included.
+ *    GET counts one use by one atomic update, empty files included. Each response of a use
+ *    claims its range when it starts (the counting update, or the resume's own conditional
+ *    update), so parallel resumes of one use never each get the rest of the file.
  * Nothing about the file (size, name, ETag) goes out before all of that passed.
  */
 async function resolveLinkDownload(request: DownloadRequest, token: string): Promise<DownloadAnswer> {
@@ -167,11 +172,13 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
     // A new use (also for an empty file, whose answer has no byte range).
     const tag = newUseTag();
     const tagHash = hashUseTag(tag, answer.plan.headers.ETag);
+    const claim = newUseClaim();
     await consumeLinkUse({
       jti,
       ip: request.clientIp,
       useTagHash: tagHash,
       plannedEnd: answer.plan.bytes?.end ?? -1,
+      useClaim: claim,
       now,
     });
     answer.plan.headers.ETag = tag;
@@ -179,6 +186,7 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
     const use: LinkUse = {
       jti,
       tagHash,
+      claim,
       start: answer.plan.bytes?.start ?? 0,
       plannedEnd: answer.plan.bytes?.end ?? -1,
       counted: true,
@@ -211,8 +219,8 @@ function pathFileId(pathname: string): string | null {
 
 /**
  * The resume of the link's last counted use, when the request is one: GET with one range,
- * the per-use ETag in If-Range or If-Match, and canResumeLinkDownload's rules. Null otherwise
- * (the caller then treats it as a new use).
+ * the per-use ETag in If-Range or If-Match, and claimLinkUseResume's rules, checked and claimed
+ * in one conditional update. Null otherwise (the caller then treats it as a new use).
  */
 async function resumeAnswer(
   request: DownloadRequest,
@@ -233,14 +241,25 @@ async function resumeAnswer(
   if (plan.status !== 206 || !plan.bytes) return null;
   const fileVersion = etagFor(file.id, file.size, file.uploadedAt.getTime());
   const tagHash = hashUseTag(tag, fileVersion);
-  // An earlier response of this use still going out here is over now: judge on what it sent.
+  // An earlier response of this use still going out here is over now, and recorded: the claim
+  // is judged on what it sent.
   await endLinkUseInFlight(tagHash);
-  if (!canResumeLinkDownload({ jti, tag, fileVersion, start: plan.bytes.start, size: file.size, now })) return null;
+  const claim = await claimLinkUseResume({
+    jti,
+    tag,
+    fileVersion,
+    start: plan.bytes.start,
+    end: plan.bytes.end,
+    size: file.size,
+    now,
+  });
+  if (claim === null) return null;
   plan.headers['X-Accel-Buffering'] = 'no';
   const filePath = resolveStoragePath(env().storageDir, file.id);
   const use: LinkUse = {
     jti,
     tagHash,
+    claim,
     start: plan.bytes.start,
     plannedEnd: plan.bytes.end,
     counted: false,
@@ -261,7 +280,8 @@ function fileAnswer(request: DownloadRequest, file: DownloadableFile, actor: Act
 
 /**
  * Called when a response of a tracked link's use is over (completed or cut off): records the
- * highest offset it sent, which bounds where a resume may start, and when.
+ * highest offset it sent, which bounds where a resume may start, and when (only while the
+ * response still holds the use; a later claim already counted its planned end as sent).
  */
 export function recordLinkUseSent(
   answer: Extract<DownloadAnswer, { kind: 'file' }>,
@@ -273,13 +293,14 @@ export function recordLinkUseSent(
   const highest = use.start + bytesSent - 1;
   // The counted use already stored its planned end as sent, at its start: a response that sent
   // all of it quickly changes nothing worth a write (the window then starts up to a second
-  // early). The benchmark's small downloads of a tracked link take this path.
+  // early; a later claim found the same planned end). The benchmark's small downloads of a
+  // tracked link take this path.
   if (use.counted && highest === use.plannedEnd && now.getTime() - use.startedAt < QUICK_RESPONSE_MS) return undefined;
   return finishLinkUse({
     jti: use.jti,
     tagHash: use.tagHash,
+    claim: use.claim,
     highest,
-    counted: use.counted,
     now,
   }).catch((error) => console.error('[download] recording a link use failed', error));
 }

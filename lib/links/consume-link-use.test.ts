@@ -8,7 +8,7 @@ import { createTempEnv, type TempEnv } from '../testing/temp-env';
 import { checkLinkUsable, consumeLinkUse } from './consume-link-use';
 import { createLink } from './create-link';
 import { flushLinkDenials, recordLinkDenied } from './record-link-denied';
-import { canResumeLinkDownload, finishLinkUse, hashUseTag, newUseTag } from './resume-link-download';
+import { claimLinkUseResume, finishLinkUse, hashUseTag, newUseClaim, newUseTag } from './resume-link-download';
 import { revokeLink } from './revoke-link';
 import { addFile, refusal } from './test-helpers';
 
@@ -117,70 +117,91 @@ describe('consuming tracked links', () => {
     expect((await db().link.findUniqueOrThrow({ where: { id: link.id as string } })).lastUsedAt).toEqual(at);
   });
 
-  describe('resuming the last counted use (attacks: replay by IP, second copy)', () => {
+  describe('resuming the last counted use (attacks: replay by IP, second copy, parallel resumes)', () => {
     const size = 1_000_000;
     const VERSION = '"aaaaaaaa-f4240-18c"';
     let jti: string;
     let tag: string;
+    let countedClaim: string;
     let usedAt: Date;
     beforeAll(async () => {
       const link = await createLink({ fileId: 'aaaaaaaa', maxDownloads: 1, actor: CLI_ACTOR });
       jti = link.id as string;
       tag = newUseTag();
+      countedClaim = newUseClaim();
       usedAt = new Date();
       await consumeLinkUse({
         jti,
         ip: '198.51.100.20',
         useTagHash: hashUseTag(tag, VERSION),
         plannedEnd: size - 1,
+        useClaim: countedClaim,
         now: usedAt,
       });
     });
     const at = (ms: number) => new Date(usedAt.getTime() + ms);
-    const resume = (start: number, ms: number, secret = tag) =>
-      canResumeLinkDownload({ jti, tag: secret, fileVersion: VERSION, start, size, now: at(ms) });
+    const tagHash = () => hashUseTag(tag, VERSION);
+    const claim = (start: number, ms: number, secret = tag, fileVersion = VERSION) =>
+      claimLinkUseResume({ jti, tag: secret, fileVersion, start, end: size - 1, size, now: at(ms) });
+    const row = async () => {
+      const link = await db().link.findUniqueOrThrow({ where: { id: jti } });
+      return { sentTo: Number(link.useSentTo), downloads: link.downloads };
+    };
 
-    it('while the counted response is in flight, allows only the last in-flight allowance', () => {
-      expect(resume(1, 1000)).toBe(false);
-      expect(resume(499_999, 1000)).toBe(true); // planned end 999,999 - allowance 500,000 (half the file)
-      expect(resume(499_998, 1000)).toBe(false);
+    it('refuses what is no resume, without touching the use', async () => {
+      expect(await claim(0, 1000)).toBeNull(); // bytes=0- is a new download
+      expect(await claim(1, 1000)).toBeNull(); // the counted response plans to send it all
+      expect(await claim(499_999, 1000)).toBeNull(); // 500,001 bytes again: more than the allowance
+      expect(await claim(600_000, 1000, newUseTag())).toBeNull(); // another secret
+      expect(await claim(600_000, 1000, VERSION)).toBeNull(); // the file's ETag is no secret
+      expect(await claim(600_000, 1000, tag, '"aaaaaaaa-f4241-18d"')).toBeNull(); // replaced since
+      expect(await claim(size, 1000)).toBeNull();
+      expect(await row()).toEqual({ sentTo: size - 1, downloads: 1 });
     });
 
-    it('after a cut-off download: from any IP with the per-use ETag, from after byte 0, within the window of the last byte', async () => {
-      await finishLinkUse({ jti, tagHash: hashUseTag(tag, VERSION), highest: 99_999, counted: true, now: at(2000) });
-      expect(resume(100_000, 3000)).toBe(true);
-      expect(resume(1, 3000)).toBe(true); // 99,999 - allowance is below byte 1
-      expect(resume(0, 3000)).toBe(false); // bytes=0- is a new download
-      expect(resume(100_000, 3000, newUseTag())).toBe(false); // another secret
-      expect(resume(100_000, 3000, VERSION)).toBe(false); // the file's ETag is no secret
-      // After a replace (links kept, new bytes) the use does not resume on the new content.
-      expect(
-        canResumeLinkDownload({ jti, tag, fileVersion: '"aaaaaaaa-f4241-18d"', start: 100_000, size, now: at(3000) }),
-      ).toBe(false);
-      expect(resume(100_000, 2000 + 10 * 60_000)).toBe(true);
-      expect(resume(100_000, 2000 + 10 * 60_000 + 1)).toBe(false); // window since the last byte
-      // Not counted: the link still shows one use.
-      expect((await db().link.findUniqueOrThrow({ where: { id: jti } })).downloads).toBe(1);
+    it('after a cut-off download: from any offset past byte 0, within the window of the last byte', async () => {
+      await finishLinkUse({ jti, tagHash: tagHash(), claim: countedClaim, highest: 99_999, now: at(2000) });
+      expect(await row()).toEqual({ sentTo: 99_999, downloads: 1 });
+      expect(await claim(100_000, 2000 + 10 * 60_000 + 1)).toBeNull(); // window since the last byte
+      const first = await claim(1, 3000); // 99,999 bytes again: within the allowance
+      expect(first).not.toBeNull();
+      // The claim raised the floor to its planned end at once: a parallel resume gets nothing.
+      expect(await row()).toEqual({ sentTo: size - 1, downloads: 1 });
+      expect(await claim(1, 3000)).toBeNull();
+      expect(await claim(100_000, 3000)).toBeNull();
+      // The resume is cut off at offset 600,000: it still holds the use, so it records that.
+      await finishLinkUse({ jti, tagHash: tagHash(), claim: first!, highest: 600_000, now: at(4000) });
+      expect(await row()).toEqual({ sentTo: 600_000, downloads: 1 });
+      // A late report of the counted response (it lost the use) changes nothing.
+      await finishLinkUse({ jti, tagHash: tagHash(), claim: countedClaim, highest: 5, now: at(4000) });
+      expect(await row()).toEqual({ sentTo: 600_000, downloads: 1 });
+      // 99,999 bytes were allowed again so far; from 199,999, 400,002 more would pass the allowance.
+      expect(await claim(199_999, 5000)).toBeNull();
+      const second = await claim(200_000, 5000);
+      expect(second).not.toBeNull();
+      // It sends 100 bytes only: the floor stays at what was sent before its claim.
+      await finishLinkUse({ jti, tagHash: tagHash(), claim: second!, highest: 200_099, now: at(6000) });
+      expect(await row()).toEqual({ sentTo: 600_000, downloads: 1 });
     });
 
-    it('a resume that sent the rest moves the floor up: no second copy from byte 1', async () => {
-      await finishLinkUse({ jti, tagHash: hashUseTag(tag, VERSION), highest: size - 1, counted: false, now: at(5000) });
-      expect(resume(1, 6000)).toBe(false);
-      expect(resume(size - 1 - 500_000, 6000)).toBe(true);
-      // A late, lower report of an earlier resume never lowers it again.
-      await finishLinkUse({ jti, tagHash: hashUseTag(tag, VERSION), highest: 10, counted: false, now: at(5000) });
-      expect(resume(1, 6000)).toBe(false);
+    it('sends again at most the allowance over all the resumes of a use', async () => {
+      expect(await claim(599_999, 7000)).toBeNull(); // 2 more bytes again: 500,001 in all
+      const last = await claim(600_001, 7000); // nothing again
+      expect(last).not.toBeNull();
+      await finishLinkUse({ jti, tagHash: tagHash(), claim: last!, highest: size - 1, now: at(8000) });
+      expect(await claim(size - 1, 9000)).toBeNull(); // not even the last byte again
+      expect(await row()).toEqual({ sentTo: size - 1, downloads: 1 });
       // What the download code does next for a refused resume: count it, and it is refused.
       expect(await refusal(consumeLinkUse({ jti, ip: '198.51.100.21' }))).toMatchObject({ code: 'link_used' });
     });
 
     it('is refused for a link that was never used, or was revoked', async () => {
       const fresh = await createLink({ fileId: 'aaaaaaaa', maxDownloads: 1, actor: CLI_ACTOR });
-      expect(canResumeLinkDownload({ jti: fresh.id as string, tag, fileVersion: VERSION, start: 10, size })).toBe(
-        false,
-      );
+      expect(
+        await claimLinkUseResume({ jti: fresh.id as string, tag, fileVersion: VERSION, start: 10, end: 20, size }),
+      ).toBeNull();
       await revokeLink({ id: jti, actor: CLI_ACTOR });
-      expect(resume(size - 10, 6000)).toBe(false);
+      expect(await claim(size - 10, 9000)).toBeNull();
     });
   });
 

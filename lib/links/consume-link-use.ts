@@ -20,6 +20,8 @@ export type ConsumeLinkUseInput = {
   useTagHash?: string | null;
   /** The last byte the counted response plans to send (-1 for none): the highest offset "sent" while it is in flight. */
   plannedEnd?: number;
+  /** The counted response's claim id (newUseClaim): it holds the use until a resume claims it. */
+  useClaim?: string | null;
   now?: Date;
 };
 
@@ -33,13 +35,23 @@ export async function consumeLinkUse({
   ip,
   useTagHash = null,
   plannedEnd = -1,
+  useClaim = null,
   now = new Date(),
 }: ConsumeLinkUseInput): Promise<void> {
   // The token's exp was checked with the clock-skew leeway; the row gets the same leeway so
   // the two never disagree about a link in its last seconds.
   const notExpiredBefore = now.getTime() - env().clockSkewMs;
   const { changes } = await writeWhenFree((sqlite) =>
-    prepared(sqlite, CONSUME).run(now.getTime(), ip, useTagHash, plannedEnd, now.getTime(), jti, notExpiredBefore),
+    prepared(sqlite, CONSUME).run(
+      now.getTime(),
+      ip,
+      useTagHash,
+      plannedEnd,
+      now.getTime(),
+      useClaim,
+      jti,
+      notExpiredBefore,
+    ),
   );
   if (changes === 1) return;
   // Only a refused use reads the row, to say why.
@@ -49,7 +61,8 @@ export async function consumeLinkUse({
 const CONSUME = `
   UPDATE "Link"
   SET "downloads" = "downloads" + 1, "lastUsedAt" = ?, "lastUsedIp" = ?,
-    "useTag" = ?, "useSentTo" = ?, "useLastSentAt" = ?
+    "useTag" = ?, "useSentTo" = ?, "useLastSentAt" = ?,
+    "useClaim" = ?, "useSentBefore" = -1, "useResent" = 0
   WHERE "id" = ?
     AND "revokedAt" IS NULL
     AND "expiresAt" > ?

@@ -6,11 +6,12 @@ export { createLink, type CreateLinkInput, type CreatedLink } from './create-lin
 export { verifyLinkSignature, verifyLinkToken, type VerifiedLink } from './verify-link-token';
 export { consumeLinkUse, checkLinkUsable, type ConsumeLinkUseInput, type LinkUsage } from './consume-link-use';
 export {
-  canResumeLinkDownload,
+  claimLinkUseResume,
   finishLinkUse,
   hashUseTag,
   inFlightAllowance,
   isUseTag,
+  newUseClaim,
   newUseTag,
   RESUME_IN_FLIGHT_ALLOWANCE,
   type FinishedUse,

@@ -6,18 +6,24 @@
 // - bytes from after byte 0 (`bytes=0-` is a new download) and no earlier than the highest
 //   offset already sent under this use minus the in-flight allowance, so one use never yields
 //   a second copy;
+// - again at most the in-flight allowance in all: every byte a resume is allowed to send that
+//   was (or may have been) sent before under the use is counted in useResent, so all the
+//   responses of a use together send at most the file plus the allowance;
 // - within ONE_TIME_RESUME_WINDOW of the last byte sent under this use, never past the link's
 //   expiry, never after a revocation.
 //
-// The highest offset sent is kept on the Link row (useSentTo): the counted use writes the end
-// of its planned range (so while it is in flight, in any process, nobody resumes below it),
-// and each response of the use writes what it really sent when it ends (finishLinkUse). Both
-// writes go through the hot-path writer (lib/db/hot-writer.ts); the check reads the row on the
-// read-only connection, so it holds across processes sharing the database.
+// Each response of a use CLAIMS its range when it starts: the counted one in consumeLinkUse's
+// UPDATE, a resume in claimLinkUseResume's, one conditional UPDATE on the hot-path writer that
+// checks all of the above against the row and, in the same statement, raises useSentTo to the
+// end this response plans to send and makes it the holder of the use (useClaim, a random id).
+// So of any number of parallel resumes, in one process or several sharing the database, at most
+// one passes the check for a given offset: the next one is judged against the planned end of
+// the first. When a response ends it writes what it really sent (finishLinkUse) only if it
+// still holds the use; a later claim governs otherwise (and already counted this response's
+// planned end as sent).
 import 'server-only';
 import crypto from 'node:crypto';
 import { prepared, writeWhenFree } from '../db/hot-writer';
-import { readOnlyDb } from '../db/read-only';
 import { env } from '../env';
 
 /**
@@ -59,66 +65,95 @@ export type ResumeInput = {
   fileVersion: string;
   /** The first byte the request asks for. */
   start: number;
+  /** The last byte it will send. */
+  end: number;
   /** The file's size. */
   size: number;
   now?: Date;
 };
 
-type UseRow = {
-  revokedAt: number | null;
-  expiresAt: number;
-  downloads: number;
-  useTag: string | null;
-  useSentTo: number | bigint | null;
-  useLastSentAt: number | null;
-};
+/** A fresh claim id for one response of a use. */
+export function newUseClaim(): string {
+  return crypto.randomBytes(12).toString('base64url');
+}
 
-const READ_USE = `SELECT "revokedAt", "expiresAt", "downloads", "useTag", "useSentTo", "useLastSentAt"
-  FROM "Link" WHERE "id" = ?`;
+// One statement: the check and the claim. Every right-hand side sees the row as it was, so the
+// resent bytes and the floor are those of the previous holder's planned (or recorded) end.
+// The bytes this resume may send again (from its start to the highest offset sent so far) and
+// all those earlier resumes of the use were allowed to send again are at most the allowance.
+const CLAIM_RESUME = `
+  UPDATE "Link"
+  SET "useClaim" = @claim,
+    "useSentBefore" = COALESCE("useSentTo", -1),
+    "useResent" = COALESCE("useResent", 0) + MAX(0, COALESCE("useSentTo", -1) + 1 - @start),
+    "useSentTo" = MAX(COALESCE("useSentTo", -1), @end),
+    "useLastSentAt" = @now
+  WHERE "id" = @jti
+    AND "useTag" = @tagHash
+    AND "revokedAt" IS NULL
+    AND "expiresAt" > @notExpiredBefore
+    AND "downloads" >= 1
+    AND "useLastSentAt" IS NOT NULL
+    AND "useLastSentAt" >= @windowStart
+    AND COALESCE("useResent", 0) + MAX(0, COALESCE("useSentTo", -1) + 1 - @start) <= @allowance`;
 
-/** Whether this request continues the link's last counted use (true) or is a new use (false). */
-export function canResumeLinkDownload({ jti, tag, fileVersion, start, size, now = new Date() }: ResumeInput): boolean {
-  if (!isUseTag(tag) || !Number.isSafeInteger(start) || start < 1 || start >= size) return false;
-  const row = prepared(readOnlyDb(), READ_USE).get(jti) as UseRow | undefined;
-  if (!row || row.revokedAt !== null || row.downloads < 1 || row.useTag === null || row.useLastSentAt === null) {
-    return false;
-  }
-  if (!timingSafeEqualText(row.useTag, hashUseTag(tag, fileVersion))) return false;
+/**
+ * Whether this request continues the link's last counted use, and if so claims its range for
+ * it (returns the claim id); null when it is no resume (the caller treats it as a new use).
+ */
+export async function claimLinkUseResume({
+  jti,
+  tag,
+  fileVersion,
+  start,
+  end,
+  size,
+  now = new Date(),
+}: ResumeInput): Promise<string | null> {
+  if (!isUseTag(tag) || !Number.isSafeInteger(start) || start < 1 || start >= size) return null;
+  if (!Number.isSafeInteger(end) || end < start || end >= size) return null;
   const config = env();
   const at = now.getTime();
-  if (Number(row.expiresAt) + config.clockSkewMs <= at) return false;
-  if (at - Number(row.useLastSentAt) > config.oneTimeResumeWindowMs) return false;
-  const sentTo = row.useSentTo === null ? -1 : Number(row.useSentTo);
-  return start >= sentTo - inFlightAllowance(size);
+  const claim = newUseClaim();
+  const { changes } = await writeWhenFree((sqlite) =>
+    prepared(sqlite, CLAIM_RESUME).run({
+      claim,
+      start,
+      end,
+      now: at,
+      jti,
+      tagHash: hashUseTag(tag, fileVersion),
+      notExpiredBefore: at - config.clockSkewMs,
+      windowStart: at - config.oneTimeResumeWindowMs,
+      allowance: inFlightAllowance(size),
+    }),
+  );
+  return changes === 1 ? claim : null;
 }
 
 export type FinishedUse = {
   jti: string;
   tagHash: string;
+  /** The claim id this response got (consumeLinkUse's or claimLinkUseResume's). */
+  claim: string;
   /** The highest byte offset this response sent (start + bytes sent - 1). */
   highest: number;
-  /** The counted response (replaces the planned end it wrote) or a resume (can only raise it). */
-  counted: boolean;
   now?: Date;
 };
 
-const FINISH_COUNTED = `UPDATE "Link" SET "useSentTo" = ?, "useLastSentAt" = ? WHERE "id" = ? AND "useTag" = ?`;
-const FINISH_RESUME = `UPDATE "Link" SET "useSentTo" = MAX(COALESCE("useSentTo", -1), ?), "useLastSentAt" = ?
-  WHERE "id" = ? AND "useTag" = ?`;
+// Only while this response still holds the use: what was sent before its claim, raised by
+// what it really sent (a cut-off response lowers its planned end to that, never below what
+// earlier responses sent).
+const FINISH = `UPDATE "Link"
+  SET "useSentTo" = MAX(COALESCE("useSentBefore", -1), ?), "useLastSentAt" = ?
+  WHERE "id" = ? AND "useTag" = ? AND "useClaim" = ?`;
 
 /**
  * Records what a response of a use really sent, when it is over (completed or cut off): one
- * write per response, on the hot-path writer. Guarded by the use's tag, so a late write of an
- * earlier use never touches a newer one.
+ * write per response, on the hot-path writer. Guarded by the use's tag and the response's
+ * claim, so neither a late write of an earlier use nor a response a later claim took over
+ * touches the row.
  */
-export async function finishLinkUse({ jti, tagHash, highest, counted, now = new Date() }: FinishedUse): Promise<void> {
-  await writeWhenFree((sqlite) =>
-    prepared(sqlite, counted ? FINISH_COUNTED : FINISH_RESUME).run(highest, now.getTime(), jti, tagHash),
-  );
-}
-
-function timingSafeEqualText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && crypto.timingSafeEqual(left, right);
+export async function finishLinkUse({ jti, tagHash, claim, highest, now = new Date() }: FinishedUse): Promise<void> {
+  await writeWhenFree((sqlite) => prepared(sqlite, FINISH).run(highest, now.getTime(), jti, tagHash, claim));
 }

@@ -4,6 +4,7 @@
 // the same name, /by-name must not tell "private" from "missing", and forged links must not
 // flood the audit log. Needs `npm run build`.
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,13 +197,150 @@ describe('resuming a one-time download needs the secret of the counted download'
     expect(resumed.status).toBe(206);
     expect(resumed.headers.get('etag')).toBe(etag);
     expect(Buffer.from(await resumed.arrayBuffer()).equals(CONTENT.subarray(600_000))).toBe(true);
-    const firefox = await request(url, { ip: '192.0.2.45', headers: { Range: 'bytes=700000-', 'If-Match': etag } });
+    const firefox = await request(url, { ip: '192.0.2.45', headers: { Range: 'bytes=950000-', 'If-Match': etag } });
     expect(firefox.status).toBe(206);
-    expect(Buffer.from(await firefox.arrayBuffer()).equals(CONTENT.subarray(700_000))).toBe(true);
+    expect(Buffer.from(await firefox.arrayBuffer()).equals(CONTENT.subarray(950_000))).toBe(true);
+    // All the use's resumes together send again at most the allowance (half of this file):
+    // at least the 50,000 of the last one were sent twice, so nearly the allowance again is refused.
+    expect((await request(url, { headers: { Range: 'bytes=500001-', 'If-Range': etag } })).status).toBe(410);
     // Without the secret, or from the start, it is a new download, and the one use is gone.
     expect((await request(url, { headers: { Range: 'bytes=600000-' } })).status).toBe(410);
     expect((await request(url, { headers: { Range: 'bytes=0-', 'If-Range': etag } })).status).toBe(410);
     expect((await request(url)).status).toBe(410);
+  });
+});
+
+type Delivered = { status: number; bytes: number; etag: string | undefined };
+
+/** A GET on its own connection that counts the body bytes it got (also when the server cuts it off). */
+function countingGet(url: string, headers: Record<string, string>, socket?: net.Socket) {
+  return new Promise<Delivered>((resolve) => {
+    let bytes = 0;
+    let status = 0;
+    let etag: string | undefined;
+    const options: http.RequestOptions = {
+      headers: { 'X-Forwarded-For': '203.0.113.60', Connection: 'close', ...headers },
+      ...(socket ? { createConnection: () => socket } : { agent: false }),
+    };
+    const req = http.get(url, options, (response) => {
+      status = response.statusCode ?? 0;
+      etag = response.headers.etag;
+      response.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      response.on('end', () => resolve({ status, bytes, etag }));
+      response.on('close', () => resolve({ status, bytes, etag }));
+    });
+    req.on('error', () => resolve({ status, bytes, etag }));
+  });
+}
+
+/** `count` GETs sent at the same moment: their connections are opened first, then all requests go out in one tick. */
+async function simultaneousGets(url: string, headers: Record<string, string>, count: number) {
+  const { hostname, port } = new URL(url);
+  const sockets = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const socket = net.connect(Number(port), hostname, () => resolve(socket));
+          socket.once('error', reject);
+        }),
+    ),
+  );
+  return Promise.all(sockets.map((socket) => countingGet(url, headers, socket)));
+}
+
+describe('parallel resumes of one use never yield a second copy', () => {
+  const SIZE = 8 * 1024 * 1024;
+  const ALLOWANCE = SIZE / 2; // inFlightAllowance: 16 MiB, at most half the file
+  const big = Buffer.alloc(SIZE);
+  for (let i = 0; i < SIZE; i += 4) big.writeUInt32BE(i, i);
+
+  it('gives the rest of the file to at most one of 20 parallel resumes after a bytes=0-0 use', async () => {
+    const fileId = await upload('parallel-resume.bin', big);
+    for (let round = 0; round < 3; round++) {
+      const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+      const counted = await countingGet(url, { Range: 'bytes=0-0' });
+      expect(counted).toMatchObject({ status: 206, bytes: 1 });
+      const resumes = await simultaneousGets(url, { Range: 'bytes=1-', 'If-Range': counted.etag! }, 20);
+      const statuses = resumes.map((r) => r.status);
+      const fullCopies = resumes.filter((r) => r.bytes === SIZE - 1).length;
+      const total = counted.bytes + resumes.reduce((sum, r) => sum + r.bytes, 0);
+      expect(fullCopies, `full copies in round ${round}`).toBeLessThanOrEqual(1);
+      expect(total, `bytes in round ${round}`).toBeLessThanOrEqual(SIZE + ALLOWANCE);
+      // The others are refused, or cut off by a later resume of the same use (status 0: no answer).
+      expect(statuses.filter((s) => s !== 206 && s !== 410 && s !== 0)).toEqual([]);
+      // The use is spent: nothing near the start again, and no new use.
+      expect((await countingGet(url, { Range: 'bytes=1-', 'If-Range': counted.etag! })).status).toBe(410);
+      expect((await countingGet(url, {})).status).toBe(410);
+    }
+  }, 90_000);
+
+  it('gives the rest to at most one of 20 parallel resumes split over two server processes', async () => {
+    const second = await startTestServer({ DATA_DIR: server.dataDir, TRUST_PROXY: '1', CLOCK_SKEW: '0s' });
+    try {
+      const fileId = await upload('parallel-two-processes.bin', big);
+      for (let round = 0; round < 2; round++) {
+        const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+        const counted = await countingGet(url, { Range: 'bytes=0-0' });
+        expect(counted).toMatchObject({ status: 206, bytes: 1 });
+        const headers = { Range: 'bytes=1-', 'If-Range': counted.etag! };
+        const onSecond = url.replace(server.baseURL, second.baseURL);
+        const resumes = (
+          await Promise.all([simultaneousGets(url, headers, 10), simultaneousGets(onSecond, headers, 10)])
+        ).flat();
+        const fullCopies = resumes.filter((r) => r.bytes === SIZE - 1).length;
+        const total = counted.bytes + resumes.reduce((sum, r) => sum + r.bytes, 0);
+        expect(fullCopies, `full copies in round ${round}`).toBeLessThanOrEqual(1);
+        expect(total, `bytes in round ${round}`).toBeLessThanOrEqual(SIZE + ALLOWANCE);
+      }
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+
+  it('gives at most one copy when the counted download is cut off while parallel resumes start', async () => {
+    // Big enough that what the server hands the connection before the cut stays below the allowance.
+    const size = 3 * SIZE;
+    const allowance = size / 2;
+    const fileId = await upload('cut-parallel.bin', Buffer.concat([big, big, big]));
+    for (let round = 0; round < 3; round++) {
+      const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+      // The client gets its first chunk, drops the connection and at once fires 20 resumes from there.
+      const { received, etag } = await new Promise<{ received: number; etag: string }>((resolve, reject) => {
+        const req = http.get(url, { agent: false, headers: { 'X-Forwarded-For': '203.0.113.61' } }, (response) => {
+          expect(response.statusCode).toBe(200);
+          response.once('data', (chunk: Buffer) => {
+            req.destroy();
+            resolve({ received: chunk.length, etag: response.headers.etag! });
+          });
+        });
+        req.on('error', (error) => (error.message.includes('aborted') ? undefined : reject(error)));
+      });
+      const resumes = await simultaneousGets(url, { Range: `bytes=${received}-`, 'If-Range': etag }, 20);
+      const total = received + resumes.reduce((sum, r) => sum + r.bytes, 0);
+      const complete = resumes.filter((r) => r.status === 206 && r.bytes === size - received);
+      expect(complete.length, `full copies in round ${round}`).toBeLessThanOrEqual(1);
+      expect(total, `bytes in round ${round}`).toBeLessThanOrEqual(size + allowance);
+    }
+  }, 120_000);
+});
+
+describe('resuming a finished use again and again', () => {
+  it('sends again at most the in-flight allowance in all, however many resumes of the tail come', async () => {
+    const fileId = await upload('tail-again.bin', CONTENT);
+    const { url } = await makeLink(fileId, { ttlSeconds: 600, maxDownloads: 1 });
+    const counted = await countingGet(url, {});
+    expect(counted).toMatchObject({ status: 200, bytes: CONTENT.length });
+    let again = 0;
+    for (let i = 0; i < 12; i++) {
+      const tail = await countingGet(url, { Range: `bytes=${CONTENT.length - 100_000}-`, 'If-Range': counted.etag! });
+      expect([206, 410]).toContain(tail.status);
+      if (tail.status === 206) again += tail.bytes;
+    }
+    expect(again).toBeLessThanOrEqual(CONTENT.length / 2); // inFlightAllowance of a 1 MB file
+    expect(again).toBeGreaterThan(0); // a lost tail can still be fetched again
   });
 });
 
