@@ -52,6 +52,7 @@ type Attempt = { status: number; cookie: string | null; body: string };
 async function attemptSignIn(
   ip: string,
   fields: [string, string][] | ((csrfToken: string) => { body: string; contentType: string }),
+  target = '/api/auth/callback/credentials',
 ): Promise<Attempt> {
   const csrfResponse = await fetch(`${server.baseURL}/api/auth/csrf`, { headers: { 'X-Forwarded-For': ip } });
   const { csrfToken } = (await csrfResponse.json()) as { csrfToken: string };
@@ -66,7 +67,7 @@ async function attemptSignIn(
           body: new URLSearchParams([...fields, ['csrfToken', csrfToken], ['json', 'true']]).toString(),
           contentType: 'application/x-www-form-urlencoded',
         };
-  const response = await fetch(`${server.baseURL}/api/auth/callback/credentials`, {
+  const response = await fetch(`${server.baseURL}${target}`, {
     method: 'POST',
     headers: { 'Content-Type': contentType, Cookie: csrfCookie, 'X-Forwarded-For': ip },
     body,
@@ -275,6 +276,112 @@ describe('sign-in limits', () => {
     }
     // `/api/auth/%ff` (broken percent-encoding in the path) fails inside Next before any route
     // code runs; the front server refuses such paths for every route (not this test's part).
+  });
+});
+
+describe('next-auth routes spelled another way (red team)', () => {
+  it('does not check passwords at /callback/credentials/<more>: no way around the sign-in limits', async () => {
+    const ip = freshIp();
+    for (const target of [
+      '/api/auth/callback/credentials/x',
+      '/api/auth/callback/credentials/x/y',
+      '/api/auth/callback/./credentials/x',
+      '/api/auth/signin/credentials/x',
+    ]) {
+      const right = await attemptSignIn(
+        ip,
+        [
+          ['username', ADMIN.ADMIN_USERNAME],
+          ['password', ADMIN.ADMIN_PASSWORD],
+        ],
+        target,
+      );
+      expect(`${target}: ${right.status}`).toBe(`${target}: 404`);
+      expect(right.cookie).toBeNull();
+    }
+  });
+
+  it('does not read a form whose Content-Type mentions JSON as JSON (which skipped the form checks)', async () => {
+    const attempt = await attemptSignIn(freshIp(), (csrfToken) => ({
+      body: JSON.stringify({
+        username: ADMIN.ADMIN_USERNAME,
+        password: ADMIN.ADMIN_PASSWORD,
+        csrfToken,
+        json: 'true',
+        x: '&username=decoy&password=p&',
+      }),
+      contentType: 'application/x-www-form-urlencoded; charset=application/json',
+    }));
+    expect(attempt.status).toBe(400);
+    expect(attempt.cookie).toBeNull();
+  });
+
+  it('answers a sign-out at /signout/<more> with 404, so nobody believes they signed out', async () => {
+    const cookie = await signInAs(ADMIN.ADMIN_USERNAME, ADMIN.ADMIN_PASSWORD);
+    const csrf = await fetch(`${server.baseURL}/api/auth/csrf`, { headers: { Cookie: cookie } });
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const csrfCookie = csrf.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const response = await fetch(`${server.baseURL}/api/auth/signout/x`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Cookie: `${cookie}; ${csrfCookie}`,
+        'Sec-Fetch-Site': 'same-origin',
+      },
+      body: new URLSearchParams({ csrfToken, json: 'true' }),
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.getSetCookie().some((c) => c.startsWith('next-auth.session-token=;'))).toBe(false);
+  });
+
+  it('answers a bad callbackUrl with 400 and ignores a planted callback-url cookie, never 500', async () => {
+    for (const value of ['%00', 'javascript:x', 'data:text/html,x']) {
+      for (const action of ['csrf', 'session', 'signin', 'providers']) {
+        const response = await fetch(`${server.baseURL}/api/auth/${action}?callbackUrl=${value}`, {
+          redirect: 'manual',
+        });
+        expect(`${action} ${value}: ${response.status}`).toBe(`${action} ${value}: 400`);
+      }
+      const planted = await fetch(`${server.baseURL}/api/auth/csrf`, {
+        headers: { Cookie: `next-auth.callback-url=${value}` },
+      });
+      expect(`cookie ${value}: ${planted.status}`).toBe(`cookie ${value}: 200`);
+    }
+    const ip = freshIp();
+    const csrf = await fetch(`${server.baseURL}/api/auth/csrf`, { headers: { 'X-Forwarded-For': ip } });
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const csrfCookie = csrf.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const signedIn = await fetch(`${server.baseURL}/api/auth/callback/credentials`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Cookie: `${csrfCookie}; next-auth.callback-url=javascript:x`,
+        'X-Forwarded-For': ip,
+      },
+      body: new URLSearchParams({
+        username: ADMIN.ADMIN_USERNAME,
+        password: ADMIN.ADMIN_PASSWORD,
+        csrfToken,
+        json: 'true',
+      }),
+      redirect: 'manual',
+    });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.headers.getSetCookie().some((c) => /^next-auth\.session-token=[^;]+/.test(c))).toBe(true);
+  });
+
+  it('answers the error page with a second segment or a hostile error code without a 5xx', async () => {
+    for (const target of ['/api/auth/error/x?error=%ff', '/api/auth/error?error=a%0db', '/api/auth/error/%0d%0aX:y']) {
+      const response = await fetch(`${server.baseURL}${target}`, { redirect: 'manual' });
+      expect(`${target}: ${response.status < 500}`).toBe(`${target}: true`);
+    }
   });
 });
 

@@ -32,20 +32,72 @@ function errorResponse(error: unknown): Response {
   return Response.json(errorBody(appError), { status: appError.status, headers });
 }
 
+// next-auth reads only the first two path segments (`callback/credentials/x` is the credentials
+// callback to it), so every check below would be skipped by an extra segment. Only the exact
+// actions this app uses are passed on; any other spelling is a 404.
+const ONE_SEGMENT = new Set(['csrf', 'session', 'providers', 'signin', 'signout', 'error', '_log']);
+const TWO_SEGMENTS = new Set(['signin/credentials', 'callback/credentials']);
+
 /**
  * The action path (`callback/credentials`, `signout`, ...), or a 400 when the address cannot
- * be read (broken percent-encoding in the path or the query, which next-auth would answer 500).
+ * be read (broken percent-encoding in the path or the query, which next-auth would answer 500),
+ * a 404 for a path next-auth would read as another one.
  */
 async function actionOf(request: Request, context: Context): Promise<string> {
+  let action: string;
   try {
     const { nextauth } = await context.params;
     const { pathname, search } = new URL(request.url);
     decodeURIComponent(pathname);
     decodeURIComponent(search.replace(/\+/g, ' '));
-    return nextauth.join('/');
+    action = nextauth.join('/');
   } catch {
     throw new AppError('bad_request', 'This address is not valid.');
   }
+  if (!ONE_SEGMENT.has(action) && !TWO_SEGMENTS.has(action)) throw new AppError('not_found', 'Not found.');
+  return action;
+}
+
+/** next-auth's own test of a callback URL; what fails it makes next-auth answer 500. */
+function isHttpUrl(value: string, base: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(value, value.startsWith('/') ? base : undefined).protocol);
+  } catch {
+    return false;
+  }
+}
+
+const CALLBACK_COOKIES = ['next-auth.callback-url', '__Secure-next-auth.callback-url'];
+
+/**
+ * The request next-auth may see: a `callbackUrl` in the query that is not an http(s) URL is a
+ * 400 (next-auth would answer 500); a callback-url cookie that is not one (planted by a sibling
+ * site, say) is dropped, so it cannot keep anyone from signing in.
+ */
+function sanitized(request: Request): Request {
+  const url = new URL(request.url);
+  const callbackUrl = url.searchParams.get('callbackUrl');
+  if (callbackUrl !== null && !isHttpUrl(callbackUrl, url.origin)) {
+    throw new AppError('bad_request', 'The callbackUrl is not a valid address.');
+  }
+  const cookie = request.headers.get('cookie');
+  if (!cookie) return request;
+  const pairs = cookie.split(/;\s*/);
+  const kept = pairs.filter((pair) => {
+    const at = pair.indexOf('=');
+    if (!CALLBACK_COOKIES.includes(at === -1 ? pair : pair.slice(0, at))) return true;
+    let value = pair.slice(at + 1);
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      return false;
+    }
+    return isHttpUrl(value, url.origin);
+  });
+  if (kept.length === pairs.length) return request;
+  const headers = new Headers(request.headers);
+  headers.set('cookie', kept.join('; '));
+  return new Request(request, { headers });
 }
 
 /** The sign-in form, read once: exactly one username and one password, nothing repeated. */
@@ -92,9 +144,10 @@ function clearsSession(response: Response): boolean {
   return sessionCookies(response).some((pair) => pair.endsWith('='));
 }
 
-export async function GET(request: Request, context: Context) {
+export async function GET(given: Request, context: Context) {
   try {
-    const action = await actionOf(request, context);
+    const action = await actionOf(given, context);
+    const request = sanitized(given);
     // next-auth throws (500) for a credentials callback by GET: sign-ins are POSTed forms.
     if (action === 'callback/credentials') throw new AppError('bad_request', 'Sign in with a POSTed form.');
     // next-auth copies `error` into a Location header, which cannot hold other characters (500).
@@ -108,12 +161,19 @@ export async function GET(request: Request, context: Context) {
   }
 }
 
-export async function POST(request: Request, context: Context) {
+export async function POST(given: Request, context: Context) {
   try {
-    const action = await actionOf(request, context);
+    const action = await actionOf(given, context);
+    const request = sanitized(given);
     const ip = clientIpFromHeaders(request.headers);
-    // next-auth would also parse JSON (and answer 500 to broken JSON); its forms are urlencoded.
-    if (request.body !== null && formType(request) !== 'application/x-www-form-urlencoded') {
+    // next-auth parses the body as JSON whenever the Content-Type merely contains
+    // `application/json` (`...urlencoded; charset=application/json` included), which would
+    // skip the form checks below; its own forms are plain urlencoded.
+    const contentType = (request.headers.get('content-type') ?? '').toLowerCase();
+    if (
+      contentType.includes('json') ||
+      (request.body !== null && formType(request) !== 'application/x-www-form-urlencoded')
+    ) {
       throw new AppError('bad_request', 'Send a form (application/x-www-form-urlencoded).');
     }
 
