@@ -29,6 +29,11 @@ function errorResponse(error: unknown): Response {
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
   const retry = appError.details?.retryAfterSeconds;
   if (appError.code === 'rate_limited') headers['Retry-After'] = String(Number(retry ?? 60));
+  const expire = appError.details?.expireCookie;
+  if (typeof expire === 'string') {
+    const secure = expire.startsWith('__Secure-') ? '; Secure' : '';
+    headers['Set-Cookie'] = `${expire}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${secure}`;
+  }
   return Response.json(errorBody(appError), { status: appError.status, headers });
 }
 
@@ -70,34 +75,33 @@ function isHttpUrl(value: string, base: string): boolean {
 const CALLBACK_COOKIES = ['next-auth.callback-url', '__Secure-next-auth.callback-url'];
 
 /**
- * The request next-auth may see: a `callbackUrl` in the query that is not an http(s) URL is a
- * 400 (next-auth would answer 500); a callback-url cookie that is not one (planted by a sibling
- * site, say) is dropped, so it cannot keep anyone from signing in.
+ * What next-auth would answer 500 to: a `callbackUrl` in the query that is not an http(s) URL
+ * is a 400; so is a callback-url cookie that is not one (planted by a sibling site, say), and
+ * that answer expires the cookie, so the next try works. (next-auth reads the cookies through
+ * `next/headers`, so a rewritten request would not hide the cookie from it.)
  */
-function sanitized(request: Request): Request {
+function assertReadableCallback(request: Request): void {
   const url = new URL(request.url);
   const callbackUrl = url.searchParams.get('callbackUrl');
   if (callbackUrl !== null && !isHttpUrl(callbackUrl, url.origin)) {
     throw new AppError('bad_request', 'The callbackUrl is not a valid address.');
   }
-  const cookie = request.headers.get('cookie');
-  if (!cookie) return request;
-  const pairs = cookie.split(/;\s*/);
-  const kept = pairs.filter((pair) => {
+  for (const pair of (request.headers.get('cookie') ?? '').split(/;\s*/)) {
     const at = pair.indexOf('=');
-    if (!CALLBACK_COOKIES.includes(at === -1 ? pair : pair.slice(0, at))) return true;
-    let value = pair.slice(at + 1);
+    const name = at === -1 ? pair : pair.slice(0, at);
+    if (!CALLBACK_COOKIES.includes(name)) continue;
+    let value: string;
     try {
-      value = decodeURIComponent(value);
+      value = decodeURIComponent(pair.slice(at + 1));
     } catch {
-      return false;
+      value = '';
     }
-    return isHttpUrl(value, url.origin);
-  });
-  if (kept.length === pairs.length) return request;
-  const headers = new Headers(request.headers);
-  headers.set('cookie', kept.join('; '));
-  return new Request(request, { headers });
+    if (!isHttpUrl(value, url.origin)) {
+      throw new AppError('bad_request', 'A stored sign-in address was not valid and has been removed. Try again.', {
+        expireCookie: name,
+      });
+    }
+  }
 }
 
 /** The sign-in form, read once: exactly one username and one password, nothing repeated. */
@@ -144,10 +148,10 @@ function clearsSession(response: Response): boolean {
   return sessionCookies(response).some((pair) => pair.endsWith('='));
 }
 
-export async function GET(given: Request, context: Context) {
+export async function GET(request: Request, context: Context) {
   try {
-    const action = await actionOf(given, context);
-    const request = sanitized(given);
+    const action = await actionOf(request, context);
+    assertReadableCallback(request);
     // next-auth throws (500) for a credentials callback by GET: sign-ins are POSTed forms.
     if (action === 'callback/credentials') throw new AppError('bad_request', 'Sign in with a POSTed form.');
     // next-auth copies `error` into a Location header, which cannot hold other characters (500).
@@ -161,10 +165,10 @@ export async function GET(given: Request, context: Context) {
   }
 }
 
-export async function POST(given: Request, context: Context) {
+export async function POST(request: Request, context: Context) {
   try {
-    const action = await actionOf(given, context);
-    const request = sanitized(given);
+    const action = await actionOf(request, context);
+    assertReadableCallback(request);
     const ip = clientIpFromHeaders(request.headers);
     // next-auth parses the body as JSON whenever the Content-Type merely contains
     // `application/json` (`...urlencoded; charset=application/json` included), which would
