@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, startTestServer, type TestServer } from '../testing/test-server';
@@ -302,5 +303,22 @@ describe('what the server stores is readable by its own user only', () => {
     const tusDir = path.join(files, '.tus');
     for (const name of fs.readdirSync(tusDir)) expect(mode(path.join(tusDir, name)), name).toBe('600');
     expect(mode(tusDir)).toBe('700');
+  });
+
+  it('narrows at start what an earlier version left readable by others', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fileserver-modes-'));
+    fs.chmodSync(dataDir, 0o755);
+    fs.mkdirSync(path.join(dataDir, 'files'), { mode: 0o755 });
+    fs.writeFileSync(path.join(dataDir, 'fileserver.db'), '', { mode: 0o644 });
+    const other = await startTestServer({ DATA_DIR: dataDir });
+    try {
+      const mode = (p: string) => (fs.statSync(p).mode & 0o777).toString(8);
+      expect(mode(dataDir)).toBe('700');
+      expect(mode(path.join(dataDir, 'files'))).toBe('700');
+      expect(mode(path.join(dataDir, 'fileserver.db'))).toBe('600');
+    } finally {
+      await other.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -52,8 +52,8 @@ async function main() {
   }
 
   fs.mkdirSync(config.storageDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  tightenDataModes(config);
   const applied = await applyPendingMigrations(config.databaseUrl);
+  // Once, after the migrations made the database: what an earlier version left wider is narrowed.
   tightenDataModes(config);
   if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
   await prepareDatabase();
