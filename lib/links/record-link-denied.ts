@@ -8,7 +8,8 @@
 // window's worth of rows), and shutdown flushes what is pending.
 import 'server-only';
 import { formatInfo, type Actor } from '../audit';
-import { prepared, writeWhenFree } from '../db/hot-writer';
+import { batchedWrites } from '../db/batched-writes';
+import { prepared } from '../db/hot-writer';
 import type { LinkDenialReason } from './link-errors';
 
 export type LinkDeniedEntry = {
@@ -25,16 +26,12 @@ export const LINK_DENIED_PER_WINDOW = 10;
 export const LINK_DENIED_WINDOW_MS = 60_000;
 /** Clients tracked at once; past it, new clients share one window (a spray from many IPs). */
 const MAX_TRACKED = 10_000;
-const FLUSH_AFTER_MS = 100;
 
 type Window = { start: number; written: number; suppressed: number; last: LinkDeniedEntry | null; lastAt: number };
 type Row = { at: number; user: string | null; ip: string | null; info: string; fileId: string | null };
 
 const windows = new Map<string, Window>();
-const pending: Row[] = [];
-let timer: NodeJS.Timeout | null = null;
 let sweeper: NodeJS.Timeout | null = null;
-let flushing: Promise<void> = Promise.resolve();
 let clock: () => number = Date.now;
 
 /** Records a denial (never the token: it is a credential until it expires). Returns at once. */
@@ -56,7 +53,7 @@ export function recordLinkDenied(entry: LinkDeniedEntry): Promise<void> {
   }
   if (window.written < LINK_DENIED_PER_WINDOW) {
     window.written += 1;
-    enqueue(rowOf(denial, now, {}));
+    rows.add(rowOf(denial, now, {}));
   } else {
     window.suppressed += 1;
     window.last = key.startsWith('*') ? { ...denial, actor: { ...denial.actor, ip: null } } : denial;
@@ -70,7 +67,7 @@ export function recordLinkDenied(entry: LinkDeniedEntry): Promise<void> {
 export function flushLinkDenials(): Promise<void> {
   for (const window of windows.values()) closeWindow(window);
   windows.clear();
-  return flushPending();
+  return rows.flush();
 }
 
 /** Tests: a fake clock, and a clean slate. */
@@ -95,7 +92,7 @@ function sweep() {
 
 function closeWindow(window: Window) {
   if (window.suppressed === 0 || !window.last) return;
-  enqueue(
+  rows.add(
     rowOf(window.last, window.lastAt, {
       aggregated: true,
       count: window.suppressed,
@@ -116,30 +113,13 @@ function rowOf(entry: LinkDeniedEntry, at: number, extra: Record<string, string 
   };
 }
 
-function enqueue(row: Row) {
-  pending.push(row);
-  timer ??= setTimeout(() => void flushPending(), FLUSH_AFTER_MS);
-}
-
 const INSERT_LOG = `INSERT INTO "Log" ("timestamp", "user", "ipAddress", "action", "info", "fileId", "anonymized")
   VALUES (?, ?, ?, 'link_denied', ?, ?, 0)`;
 
-function flushPending(): Promise<void> {
-  if (timer) clearTimeout(timer);
-  timer = null;
-  const batch = pending.splice(0);
-  if (batch.length === 0) return flushing;
-  flushing = flushing
-    .then(() =>
-      writeWhenFree((sqlite) => {
-        const insert = prepared(sqlite, INSERT_LOG);
-        sqlite
-          .transaction(() => {
-            for (const row of batch) insert.run(row.at, row.user, row.ip, row.info, row.fileId);
-          })
-          .immediate();
-      }),
-    )
-    .catch((error) => console.error('[links] recording link denials failed', error));
-  return flushing;
-}
+const rows = batchedWrites<Row>({
+  name: 'links',
+  write: (sqlite, batch) => {
+    const insert = prepared(sqlite, INSERT_LOG);
+    for (const row of batch) insert.run(row.at, row.user, row.ip, row.info, row.fileId);
+  },
+});
