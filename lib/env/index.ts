@@ -117,6 +117,9 @@ const schema = z.object({
       }
       return n;
     }),
+  // Reliability (README, Reliability)
+  DB_BUSY_TIMEOUT: duration('5s'),
+  SHUTDOWN_TIMEOUT: duration('10s'),
 });
 
 export type Env = {
@@ -146,6 +149,10 @@ export type Env = {
   logAnonymizeAfterDays: number;
   logRetentionDays: number | null;
   trustProxy: number;
+  /** How long a write waits (off the event loop) for the database's write lock before a 503. */
+  dbBusyTimeoutMs: number;
+  /** How long a stopping server waits for running requests and Next before it exits anyway. */
+  shutdownTimeoutMs: number;
 };
 
 export class EnvError extends Error {
@@ -207,6 +214,8 @@ export function loadEnv(source: Source = process.env, { generateSecrets = true }
     logAnonymizeAfterDays: v.LOG_ANONYMIZE_AFTER_DAYS,
     logRetentionDays: v.LOG_RETENTION_DAYS,
     trustProxy: v.TRUST_PROXY,
+    dbBusyTimeoutMs: v.DB_BUSY_TIMEOUT,
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT,
   };
 }
 

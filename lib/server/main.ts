@@ -4,7 +4,9 @@
 // passed through to Next. `--downloads-only` runs the download service alone.
 import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import type http from 'node:http';
 import v8 from 'node:v8';
 import { closeDb, prepareDatabase } from '../db';
 import { applyPendingMigrations, projectRoot } from '../db/migrate';
@@ -57,7 +59,6 @@ async function main() {
   tightenDataModes(config);
   if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
   await prepareDatabase();
-  if (!downloadsOnly) await prepareFirstAdmin(config, log);
   // Reported, never repaired automatically: an operator decides what a stray file means.
   for (const line of describeStorageConsistency(await checkStorageConsistency())) log(line);
   // Every server process runs it; a unique rotation slot makes exactly one key per interval.
@@ -86,40 +87,44 @@ async function main() {
     log,
   );
 
-  const next = downloadsOnly ? null : await launchNext(config);
+  // The public port first: a port in use fails the start before a Next child or a setup link exists.
+  const upstream = downloadsOnly ? null : await nextUpstream();
   const server = createFrontServer({
-    upstream: next?.upstream ?? null,
+    upstream,
     trustProxy: config.trustProxy,
     publicUrl: config.publicUrl,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
+  await listen(server, config);
+  if (!downloadsOnly) await prepareFirstAdmin(config, log);
+  const next = upstream ? await launchNext(config, upstream) : null;
   log(
     `ready on ${config.publicUrl} (listening on ${config.host}:${config.port}${downloadsOnly ? ', downloads only' : ''})`,
   );
 
   let stopping = false;
-  next?.child.on('exit', (code, signal) => {
+  next?.on('exit', (code, signal) => {
     if (stopping) return;
     console.error(`[fileserver] the Next server stopped (${signal ?? `exit code ${code}`}); stopping too`);
-    process.exit(1);
+    void flushRecords().finally(() => process.exit(1));
   });
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
+    setTimeout(() => {
+      console.error(`[fileserver] still stopping after ${config.shutdownTimeoutMs / 1000}s; exiting`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
     stopScheduler();
     keyRotation.stop();
-    server.close();
+    next?.kill('SIGTERM');
+    const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections();
-    setTimeout(() => process.exit(0), 5000).unref();
-    if (next) {
-      next.child.kill('SIGTERM');
-      await new Promise((resolve) => next.child.once('exit', resolve));
-    }
-    await Promise.all([flushDownloads(), flushLinkDenials()]);
+    // What is already acknowledged is stored before anything is waited for.
+    await flushRecords();
+    // Then the downloads still running finish (their records follow) and Next stops.
+    await Promise.all([closed, next && next.exitCode === null ? once(next, 'exit') : null]);
+    await flushRecords();
     await closeDb();
     process.exit(0);
   };
@@ -127,13 +132,32 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-/** Starts `next start` on a loopback port and waits until it answers. */
-async function launchNext(config: Env): Promise<{ upstream: NextUpstream; child: ChildProcess }> {
-  const upstream: NextUpstream = {
+const flushRecords = () => Promise.all([flushDownloads(), flushLinkDenials()]);
+
+async function listen(server: http.Server, config: Env): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, resolve);
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${config.port} is in use on ${config.host}`);
+    if (code === 'EACCES') throw new Error(`not allowed to listen on port ${config.port}`);
+    throw error;
+  }
+}
+
+async function nextUpstream(): Promise<NextUpstream> {
+  return {
     host: '127.0.0.1',
     port: Number(process.env.NEXT_INTERNAL_PORT) || (await freePort()),
     secret: crypto.randomBytes(32).toString('base64url'),
   };
+}
+
+/** Starts `next start` on a loopback port and waits until it answers. */
+async function launchNext(config: Env, upstream: NextUpstream): Promise<ChildProcess> {
   const child = startNext({
     root: projectRoot(),
     port: upstream.port,
@@ -151,12 +175,15 @@ async function launchNext(config: Env): Promise<{ upstream: NextUpstream; child:
       PORT: String(upstream.port),
     },
   });
+  // Whatever way this process ends (a failed start included), the child goes with it; a kill -9
+  // of this process is handled in the child (lib/server/next-child-guard.cjs).
+  process.once('exit', () => child.kill('SIGKILL'));
   child.stdout?.resume(); // Next's own banner names its internal port; ours names the public one.
   child.on('message', (message: { type?: string }) => {
     if (message?.type === KEY_RING_CHANGED) invalidateKeyCache();
   });
   await waitForPort(upstream.port, 60_000, child);
-  return { upstream, child };
+  return child;
 }
 
 main().catch((error) => {

@@ -18,12 +18,17 @@ export async function freePort(): Promise<number> {
 
 export function startNext({ root, port, env }: { root: string; port: number; env: NodeJS.ProcessEnv }): ChildProcess {
   const nextBin = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
-  return spawn(process.execPath, [nextBin, 'start', '--hostname', '127.0.0.1', '--port', String(port)], {
-    cwd: root,
-    env,
-    // An IPC channel: the Next process reports key-ring changes (lib/keys rotateKeys).
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
+  const guard = path.join(root, 'lib', 'server', 'next-child-guard.cjs');
+  return spawn(
+    process.execPath,
+    ['--require', guard, nextBin, 'start', '--hostname', '127.0.0.1', '--port', String(port)],
+    {
+      cwd: root,
+      env,
+      // An IPC channel: the Next process reports key-ring changes (lib/keys rotateKeys).
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  );
 }
 
 /** Resolves when the Next server answers on its port; rejects after `timeoutMs`. */

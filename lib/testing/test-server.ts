@@ -8,6 +8,10 @@ import path from 'node:path';
 export type TestServer = {
   baseURL: string;
   dataDir: string;
+  /** The server process (the front server; Next runs as its child). */
+  pid: number;
+  /** Sends `signal` and resolves once the server process has exited. */
+  kill: (signal: NodeJS.Signals) => Promise<void>;
   output: () => string;
   /** Runs the built CLI against this server's data dir; returns stdout, stderr and the exit code. */
   cli: (args: string[], input?: string) => { status: number; stdout: string; stderr: string };
@@ -20,8 +24,17 @@ export function freePortSync(): string {
   return execFileSync(process.execPath, [path.join(root, 'scripts/free-port.mjs')], { encoding: 'utf8' }).trim();
 }
 
+export type StartOptions = {
+  /** Runs the server as this user (root ignores file modes; the database fault tests need that). */
+  uid?: number;
+  gid?: number;
+};
+
 /** With `env.DATA_DIR` set, the server shares that directory (and leaves it in place on stop). */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestServer> {
   const port = freePortSync();
   const ownDataDir = !env.DATA_DIR;
   const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fileserver-it-'));
@@ -45,7 +58,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     cwd: root,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
+    uid: options.uid,
+    gid: options.gid,
   });
+  const exited = new Promise((r) => child.once('exit', r));
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -61,6 +77,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   return {
     baseURL,
     dataDir,
+    pid: child.pid!,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
     output: () => output,
     cli: (args, input) => {
       try {
@@ -78,10 +99,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       }
     },
     stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
       if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
