@@ -142,8 +142,8 @@ async function listen(server: http.Server, config: Env): Promise<void> {
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`port ${config.port} is in use on ${config.host}`);
-    if (code === 'EACCES') throw new Error(`not allowed to listen on port ${config.port}`);
+    if (code === 'EADDRINUSE') throw new Error(`port ${config.port} is in use on ${config.host}`, { cause: error });
+    if (code === 'EACCES') throw new Error(`not allowed to listen on port ${config.port}`, { cause: error });
     throw error;
   }
 }
