@@ -1,5 +1,6 @@
 // One error type for the whole product. A code maps to an HTTP status and a CLI exit code;
 // the message is a sentence a user can act on, never an internal detail.
+import { databaseBusy, sqliteCode } from './db/busy';
 
 const STATUS = {
   bad_request: 400,
@@ -46,6 +47,15 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const code = (error as { code?: string } | null)?.code;
   if (code === 'P2025') return new AppError('not_found', 'Not found.');
+  const sqlite = sqliteCode(error);
+  // The write lock stayed taken for DB_BUSY_TIMEOUT (lib/db/busy.ts): P1008 is Prisma's name for it.
+  if (code === 'P1008' || sqlite === 'SQLITE_BUSY' || sqlite === 'SQLITE_LOCKED') return databaseBusy(error);
+  if (sqlite === 'SQLITE_FULL')
+    return new AppError('insufficient_storage', 'The server has no disk space left for this change.');
+  if (sqlite && UNWRITABLE.some((prefix) => sqlite.startsWith(prefix)))
+    return new AppError('unavailable', 'The server cannot store changes right now. Try again later.', {
+      retryAfterSeconds: 30,
+    });
   if (code === 'ENOSPC')
     return new AppError('insufficient_storage', 'The server has no disk space left for this file.');
   if ((error as { name?: string } | null)?.name === 'ZodError') {
@@ -56,6 +66,15 @@ export function toAppError(error: unknown): AppError {
     );
   }
   return new AppError('internal', 'Something went wrong on the server. The error was logged.');
+}
+
+/** A database that cannot be written (read-only, gone, damaged): the server's fault, not the request's. */
+const UNWRITABLE = ['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_CORRUPT', 'SQLITE_NOTADB'];
+
+/** `Retry-After` for an error that says when to try again (rate limits, a busy database). */
+export function retryAfterHeader(error: AppError): Record<string, string> {
+  const seconds = error.details?.retryAfterSeconds;
+  return typeof seconds === 'number' ? { 'Retry-After': String(seconds) } : {};
 }
 
 export function errorBody(error: AppError) {

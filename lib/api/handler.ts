@@ -2,7 +2,7 @@
 // Bearer) or admin session, rejects cross-site writes made with a session cookie, resolves
 // params, and maps every failure to {"error":{"code","message"}} with the fitting status.
 import 'server-only';
-import { errorBody, toAppError } from '../errors';
+import { errorBody, retryAfterHeader, toAppError } from '../errors';
 import { clientIpFromHeaders } from '../http/request-ip';
 import { authenticateCaller, type ApiCaller } from './authenticate';
 
@@ -31,10 +31,8 @@ export function apiHandler<P = Record<string, string | string[] | undefined>>(
 export function apiErrorResponse(error: unknown): Response {
   const appError = toAppError(error);
   if (appError.code === 'internal') console.error('[api]', error);
-  const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...retryAfterHeader(appError) };
   if (appError.code === 'unauthorized') headers['WWW-Authenticate'] = 'Bearer';
-  const retryAfter = appError.details?.retryAfterSeconds;
-  if (appError.code === 'rate_limited' && typeof retryAfter === 'number') headers['Retry-After'] = String(retryAfter);
   return Response.json(errorBody(appError), { status: appError.status, headers });
 }
 

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { type Actor, recordAudit } from '../audit';
 import { db } from '../db';
+import { isBusy } from '../db/busy';
 import { parseDuration } from '../env/units';
 import { AppError } from '../errors';
 
@@ -186,10 +187,15 @@ export async function authenticateApiToken(
     // Conditional, so parallel requests of one token write at most once per minute.
     const stale = new Date(now - LAST_USED_RESOLUTION_MS);
     const lastUsedAt = new Date(now);
-    await db().apiToken.updateMany({
-      where: { id: found.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lte: stale } }] },
-      data: { lastUsedAt },
-    });
+    // Not awaited: a busy database must not hold up (or fail) the request this token makes.
+    void db()
+      .apiToken.updateMany({
+        where: { id: found.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lte: stale } }] },
+        data: { lastUsedAt },
+      })
+      .catch((error: unknown) => {
+        if (!isBusy(error)) console.error('[api] could not record a token use:', error);
+      });
     summary.lastUsedAt = lastUsedAt;
   }
   return { token: summary, user: { id: found.userId, username: found.user.username } };

@@ -7,9 +7,9 @@
 import Database from 'better-sqlite3';
 import { env } from '../env';
 import { databaseFilePath } from '../env/paths';
+import { databaseBusy, isBusy, retryWhileBusy } from './busy';
 
 const globalForWriter = globalThis as unknown as { fileserverWriter?: Database.Database };
-const GIVE_UP_AFTER_MS = 10_000; // like the Prisma connection's busy timeout
 
 function writer(): Database.Database {
   if (!globalForWriter.fileserverWriter) {
@@ -23,17 +23,15 @@ function writer(): Database.Database {
   return globalForWriter.fileserverWriter;
 }
 
-/** Runs `write` (synchronous statements) and retries it while the database is busy. */
+/**
+ * Runs `write` (synchronous statements) and retries it while the database is busy, for up to
+ * DB_BUSY_TIMEOUT; then throws a 503 error (lib/db/busy.ts databaseBusy).
+ */
 export async function writeWhenFree<T>(write: (db: Database.Database) => T): Promise<T> {
-  const deadline = Date.now() + GIVE_UP_AFTER_MS;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return write(writer());
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1 + attempt * 2, 25)));
-    }
+  try {
+    return await retryWhileBusy(() => write(writer()), env().dbBusyTimeoutMs);
+  } catch (error) {
+    throw isBusy(error) ? databaseBusy(error) : error;
   }
 }
 

@@ -1,22 +1,24 @@
 // The one Prisma client of a process: SQLite through the better-sqlite3 driver adapter (no
-// native query engine), WAL mode and a busy timeout so several processes share one file.
+// native query engine), WAL mode; a write waiting for another process's lock waits off the
+// event loop (lib/db/non-blocking-adapter.ts).
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client';
 import { env } from '../env';
 import { closeHotWriter } from './hot-writer';
+import { nonBlocking } from './non-blocking-adapter';
 import { closeReadOnlyDb } from './read-only';
 
 export type Db = PrismaClient;
 
-const BUSY_TIMEOUT_MS = 10_000;
-
-export function createDb(databaseUrl: string): Db {
+export function createDb(databaseUrl: string, busyBudgetMs = () => env().dbBusyTimeoutMs): Db {
   const adapter = new PrismaBetterSqlite3(
-    { url: databaseUrl, timeout: BUSY_TIMEOUT_MS },
+    // Never wait inside SQLite (that blocks the event loop): lib/db/non-blocking-adapter.ts
+    // retries a statement that found the write lock held, from the event loop.
+    { url: databaseUrl, timeout: 0 },
     // The same format the schema engine uses for its own timestamps: integer milliseconds.
     { timestampFormat: 'unixepoch-ms' },
   );
-  return new PrismaClient({ adapter });
+  return new PrismaClient({ adapter: nonBlocking(adapter, busyBudgetMs) });
 }
 
 const globalForDb = globalThis as unknown as { fileserverDb?: Db; fileserverDbReady?: Promise<void> };

@@ -1,5 +1,5 @@
 import 'server-only';
-import { AppError, errorBody, type ErrorCode } from '../errors';
+import { AppError, errorBody, retryAfterHeader, type ErrorCode } from '../errors';
 
 export type ErrorAnswer = {
   status: number;
@@ -48,6 +48,7 @@ const COMMON_HEADERS = {
  * scripts, no external requests (the CSP forbids them), no stack trace.
  */
 export function renderDownloadError(error: AppError, accept: string | null | undefined): ErrorAnswer {
+  const retry = retryAfterHeader(error);
   if (accept?.includes('text/html')) {
     const body = renderPage(error);
     return {
@@ -56,6 +57,7 @@ export function renderDownloadError(error: AppError, accept: string | null | und
         'Content-Type': 'text/html; charset=utf-8',
         'Content-Length': String(Buffer.byteLength(body)),
         ...COMMON_HEADERS,
+        ...retry,
         'Content-Security-Policy':
           "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
       },
@@ -69,6 +71,7 @@ export function renderDownloadError(error: AppError, accept: string | null | und
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': String(Buffer.byteLength(body)),
       ...COMMON_HEADERS,
+      ...retry,
     },
     body,
   };

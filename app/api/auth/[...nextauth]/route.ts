@@ -11,7 +11,7 @@ import { recordAudit } from '@/lib/audit';
 import { authOptions } from '@/lib/auth/auth-options';
 import { endSession, readSession, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '@/lib/auth/session';
 import { beginSignInAttempt } from '@/lib/auth/sign-in';
-import { AppError, errorBody, toAppError } from '@/lib/errors';
+import { AppError, errorBody, retryAfterHeader, toAppError } from '@/lib/errors';
 import { clientIpFromHeaders } from '@/lib/http/request-ip';
 
 type Context = { params: Promise<{ nextauth: string[] }> };
@@ -26,9 +26,7 @@ function handler(request: Request, context: Context): Promise<Response> {
 function errorResponse(error: unknown): Response {
   const appError = toAppError(error);
   if (appError.code === 'internal') console.error('[auth]', error instanceof Error ? error.message : error);
-  const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
-  const retry = appError.details?.retryAfterSeconds;
-  if (appError.code === 'rate_limited') headers['Retry-After'] = String(Number(retry ?? 60));
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...retryAfterHeader(appError) };
   const expire = appError.details?.expireCookie;
   if (typeof expire === 'string') {
     const secure = expire.startsWith('__Secure-') ? '; Secure' : '';
