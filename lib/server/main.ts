@@ -91,6 +91,11 @@ async function main() {
     upstream: next?.upstream ?? null,
     trustProxy: config.trustProxy,
     publicUrl: config.publicUrl,
+    limits: {
+      headersTimeoutMs: config.headersTimeoutMs,
+      bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+      maxConnectionsPerClient: config.maxConnectionsPerClient,
+    },
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
