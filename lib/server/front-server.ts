@@ -58,7 +58,7 @@ export function createFrontServer({ upstream, trustProxy, publicUrl, limits }: F
     } else if (req.method === 'POST' && pathname === '/api/v1/files' && upstream) {
       void serveUpload(req, res, query(), clientIp);
     } else if (upstream) {
-      proxyToNext(req, res, upstream, clientIp);
+      proxyToNext(req, res, upstream, clientIp, pathname);
     } else {
       sendErrorNode(res, notFound(), req.headers.accept);
     }
