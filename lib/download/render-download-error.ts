@@ -22,6 +22,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   forbidden: 'Access denied',
   bad_request: 'Bad request',
   method_not_allowed: 'Method not allowed',
+  request_timeout: 'Request timed out',
   unauthorized: 'Sign-in required',
   link_invalid: 'This link is not valid',
   link_expired: 'This link has expired',

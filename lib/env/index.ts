@@ -120,6 +120,10 @@ const schema = z.object({
   // Reliability (README, Reliability)
   DB_BUSY_TIMEOUT: duration('5s'),
   SHUTDOWN_TIMEOUT: duration('10s'),
+  // Slow clients (README, Security: Slow clients and connection limits).
+  HEADERS_TIMEOUT: duration('30s'),
+  BODY_IDLE_TIMEOUT: duration('60s'),
+  MAX_CONNECTIONS_PER_CLIENT: integer('100', 1, 100_000),
 });
 
 export type Env = {
@@ -153,6 +157,12 @@ export type Env = {
   dbBusyTimeoutMs: number;
   /** How long a stopping server waits for running requests and Next before it exits anyway. */
   shutdownTimeoutMs: number;
+  /** A client must send its whole request head within this. */
+  headersTimeoutMs: number;
+  /** A request body that sends nothing for this long is cut. */
+  bodyIdleTimeoutMs: number;
+  /** Requests in progress at once per client IP; more are refused (429). */
+  maxConnectionsPerClient: number;
 };
 
 export class EnvError extends Error {
@@ -175,6 +185,8 @@ export function loadEnv(source: Source = process.env, { generateSecrets = true }
   const problems: string[] = [];
   if (v.LINK_DEFAULT_TTL > v.LINK_MAX_TTL) problems.push('LINK_DEFAULT_TTL: must not be longer than LINK_MAX_TTL');
   if (v.KEY_ROTATION_INTERVAL < 1000) problems.push('KEY_ROTATION_INTERVAL: must be at least 1s');
+  if (v.HEADERS_TIMEOUT < 1000) problems.push('HEADERS_TIMEOUT: must be at least 1s');
+  if (v.BODY_IDLE_TIMEOUT < 1000) problems.push('BODY_IDLE_TIMEOUT: must be at least 1s');
   if (problems.length) throw new EnvError(problems);
 
   const dataDir = resolveDataDir(source);
@@ -216,6 +228,9 @@ export function loadEnv(source: Source = process.env, { generateSecrets = true }
     trustProxy: v.TRUST_PROXY,
     dbBusyTimeoutMs: v.DB_BUSY_TIMEOUT,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT,
+    headersTimeoutMs: v.HEADERS_TIMEOUT,
+    bodyIdleTimeoutMs: v.BODY_IDLE_TIMEOUT,
+    maxConnectionsPerClient: v.MAX_CONNECTIONS_PER_CLIENT,
   };
 }
 

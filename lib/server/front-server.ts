@@ -12,17 +12,27 @@ import { serveDownload } from './serve-download';
 import { serveJwks } from './serve-jwks';
 import { ALLOWED_METHODS, refuseRequest } from './request-gate';
 import { serveUpload } from './serve-upload';
+import { createClientLimiter, limitBodyIdle } from './client-limits';
 
-export type FrontServerOptions = { upstream: NextUpstream | null; trustProxy: number; publicUrl: string };
+export type FrontServerOptions = {
+  upstream: NextUpstream | null;
+  trustProxy: number;
+  publicUrl: string;
+  /** HEADERS_TIMEOUT, BODY_IDLE_TIMEOUT, MAX_CONNECTIONS_PER_CLIENT (lib/env). */
+  limits: { headersTimeoutMs: number; bodyIdleTimeoutMs: number; maxConnectionsPerClient: number };
+};
 
-export function createFrontServer({ upstream, trustProxy, publicUrl }: FrontServerOptions): http.Server {
-  const server = http.createServer((req, res) => {
+export function createFrontServer({ upstream, trustProxy, publicUrl, limits }: FrontServerOptions): http.Server {
+  const clients = createClientLimiter(limits.maxConnectionsPerClient);
+  const handler: http.RequestListener = (req, res) => {
     const clientIp = resolveClientIp({
       socketAddress: req.socket.remoteAddress,
       forwardedFor: req.headers['x-forwarded-for'],
       realIp: req.headers['x-real-ip'],
       trustProxy,
     });
+    if (!clients.admit(clientIp, req, res)) return;
+    limitBodyIdle(req, res, limits.bodyIdleTimeoutMs);
     // The raw path, not `new URL(...).pathname`: that would resolve `%2e%2e` into `..`.
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
@@ -48,13 +58,23 @@ export function createFrontServer({ upstream, trustProxy, publicUrl }: FrontServ
     } else if (req.method === 'POST' && pathname === '/api/v1/files' && upstream) {
       void serveUpload(req, res, query(), clientIp);
     } else if (upstream) {
-      proxyToNext(req, res, upstream, clientIp);
+      proxyToNext(req, res, upstream, clientIp, pathname);
     } else {
       sendErrorNode(res, notFound(), req.headers.accept);
     }
-  });
+  };
+  const server = http.createServer(
+    {
+      // A request head must be complete within HEADERS_TIMEOUT (Node answers 408 and closes),
+      // checked this often (Node's default, 30 s, would let a 2 s limit run to 32 s).
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs / 2),
+      // No limit on a whole request: uploads of many GiB take as long as they take, as long as
+      // they keep moving (BODY_IDLE_TIMEOUT, lib/server/client-limits.ts).
+      requestTimeout: 0,
+    },
+    handler,
+  );
   server.keepAliveTimeout = 65_000;
-  server.requestTimeout = 0; // uploads of many GiB take as long as they take
-  server.headersTimeout = 60_000;
   return server;
 }

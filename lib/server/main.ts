@@ -93,6 +93,11 @@ async function main() {
     upstream,
     trustProxy: config.trustProxy,
     publicUrl: config.publicUrl,
+    limits: {
+      headersTimeoutMs: config.headersTimeoutMs,
+      bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+      maxConnectionsPerClient: config.maxConnectionsPerClient,
+    },
   });
   await listen(server, config);
   if (!downloadsOnly) await prepareFirstAdmin(config, log);
