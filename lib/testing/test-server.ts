@@ -12,7 +12,39 @@ export type TestServer = {
   /** Runs the built CLI against this server's data dir; returns stdout, stderr and the exit code. */
   cli: (args: string[], input?: string) => { status: number; stdout: string; stderr: string };
   stop: () => Promise<void>;
+  /** The server process's pid. */
+  pid: number;
+  /**
+   * Kills the server and every process it started (Next) with `signal` at once, like a crash or
+   * the OOM killer, and waits until the server process is gone. The data dir stays.
+   */
+  killTree: (signal: NodeJS.Signals) => Promise<void>;
 };
+
+/** The pids of every descendant of `pid` (Linux /proc), children before grandchildren. */
+export function descendantPids(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The ppid is the 2nd field after the parenthesised command name (which may hold spaces).
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    for (const child of parents.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -76,6 +108,18 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
         const e = error as { status: number; stdout: string; stderr: string };
         return { status: e.status, stdout: e.stdout, stderr: e.stderr };
       }
+    },
+    pid: child.pid!,
+    killTree: async (signal) => {
+      const exited = child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
+      for (const pid of [child.pid!, ...descendantPids(child.pid!)]) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+      await exited;
     },
     stop: async () => {
       if (child.exitCode === null) {
