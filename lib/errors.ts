@@ -46,8 +46,7 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const code = (error as { code?: string } | null)?.code;
   if (code === 'P2025') return new AppError('not_found', 'Not found.');
-  if (code === 'ENOSPC')
-    return new AppError('insufficient_storage', 'The server has no disk space left for this file.');
+  if (isDiskFull(error)) return noDiskSpace();
   if ((error as { name?: string } | null)?.name === 'ZodError') {
     const issues = (error as { issues: { path: PropertyKey[]; message: string }[] }).issues;
     return new AppError(
@@ -56,6 +55,17 @@ export function toAppError(error: unknown): AppError {
     );
   }
   return new AppError('internal', 'Something went wrong on the server. The error was logged.');
+}
+
+/** What every upload answers when the disk (or the user's quota) is full: 507 Insufficient Storage. */
+export function noDiskSpace(): AppError {
+  return new AppError('insufficient_storage', 'The server has no disk space left for this file.');
+}
+
+/** A write failed because the disk or the quota is full (ENOSPC, EDQUOT). */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 export function errorBody(error: AppError) {
