@@ -98,7 +98,10 @@ try {
 } catch (error) {
   mountError = `cannot mount a tmpfs here (needs root): ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}`;
 }
-if (mountError) console.warn(`[disk-faults] full-disk tests skipped: ${mountError}`);
+if (mountError) {
+  console.warn(`[disk-faults] full-disk tests skipped: ${mountError}`);
+  fs.rmSync(tmpfsDir, { recursive: true, force: true });
+}
 
 describe.skipIf(mountError !== null)('a full disk', () => {
   let server: TestServer;
