@@ -48,6 +48,7 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const code = (error as { code?: string } | null)?.code;
   if (code === 'P2025') return new AppError('not_found', 'Not found.');
+  if (isDiskFull(error)) return noDiskSpace();
   const sqlite = sqliteCode(error);
   // The write lock stayed taken for DB_BUSY_TIMEOUT (lib/db/busy.ts): P1008 is Prisma's name for it.
   if (code === 'P1008' || sqlite === 'SQLITE_BUSY' || sqlite === 'SQLITE_LOCKED') return databaseBusy(error);
@@ -57,8 +58,6 @@ export function toAppError(error: unknown): AppError {
     return new AppError('unavailable', 'The server cannot store changes right now. Try again later.', {
       retryAfterSeconds: 30,
     });
-  if (code === 'ENOSPC')
-    return new AppError('insufficient_storage', 'The server has no disk space left for this file.');
   if ((error as { name?: string } | null)?.name === 'ZodError') {
     const issues = (error as { issues: { path: PropertyKey[]; message: string }[] }).issues;
     return new AppError(
@@ -76,6 +75,17 @@ const UNWRITABLE = ['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLIT
 export function retryAfterHeader(error: AppError): Record<string, string> {
   const seconds = error.details?.retryAfterSeconds;
   return typeof seconds === 'number' ? { 'Retry-After': String(seconds) } : {};
+}
+
+/** What every upload answers when the disk (or the user's quota) is full: 507 Insufficient Storage. */
+export function noDiskSpace(): AppError {
+  return new AppError('insufficient_storage', 'The server has no disk space left for this file.');
+}
+
+/** A write failed because the disk or the quota is full (ENOSPC, EDQUOT). */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 export function errorBody(error: AppError) {

@@ -14,10 +14,12 @@
 // one use together (resumes sent in parallel, ending in any order, included) deliver at most
 // the file plus the in-flight allowance.
 import fc from 'fast-check';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../audit';
 import { db } from '../db';
-import { etagFor } from '../download';
+import { etagFor, resolveStoragePath } from '../download';
 import { env } from '../env';
 import { newFileGeneration } from '../files/file-generation';
 import { deleteFile } from '../files/delete-file';
@@ -134,6 +136,12 @@ describe('share links over any sequence of requests', () => {
               generation: newFileGeneration(),
             },
           });
+          // Its bytes (sparse), written when the row says: downloads are planned from the open file.
+          const stored = resolveStoragePath(env().storageDir, id);
+          fs.mkdirSync(path.dirname(stored), { recursive: true });
+          fs.writeFileSync(stored, '');
+          fs.truncateSync(stored, size);
+          fs.utimesSync(stored, uploadedAt, uploadedAt);
           const tracked = await createLink({
             fileId: id,
             ttlMs: TTL_MS,

@@ -3,6 +3,7 @@
 // takes the request's facts and answers with what to send; the HTTP details (status, headers,
 // ranges) come from lib/download.
 import 'server-only';
+import fs from 'node:fs';
 import type { Actor } from '../audit';
 import { readSession } from '../auth/session';
 import { env } from '../env';
@@ -75,6 +76,14 @@ export type DownloadAnswer =
       kind: 'file';
       plan: DownloadPlan;
       filePath: string;
+      /**
+       * The stored file, opened before the plan was made: the plan's length, ETag and
+       * Last-Modified are this descriptor's (fstat), so a replace in between cannot put new
+       * bytes under old headers. Set when the plan has bytes; whoever sends them closes it
+       * (sendDownloadNode, toWebResponse), and whoever does not must call `releaseAnswer`.
+       */
+      fd: number | null;
+      /** The row, with the size of the bytes opened. */
       file: DownloadableFile;
       actor: Actor;
       linkId: string | null;
@@ -103,7 +112,7 @@ export async function resolveDownload(request: DownloadRequest): Promise<Downloa
     if (!session) return { kind: 'error', error: notFound() };
     actor = { user: session.username, ip: request.clientIp };
   }
-  return fileAnswer(request, file, actor, null);
+  return (await fileAnswer(request, file, actor, null)) ?? { kind: 'error', error: notFound() };
 }
 
 /**
@@ -137,13 +146,17 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
   }
 
   const linkActor: Actor = { user: link.jti ? `link:${link.jti}` : 'link', ip: request.clientIp };
-  if (!link.jti) return fileAnswer(request, file, linkActor, null); // untracked: nothing to count
+  if (!link.jti) {
+    // untracked: nothing to count
+    return (await fileAnswer(request, file, linkActor, null)) ?? { kind: 'error', error: notFound() };
+  }
 
   const jti = link.jti;
+  let answer: FileAnswer | null = null;
   try {
     if (request.method === 'HEAD') {
       await checkLinkUsable({ jti, now });
-      return fileAnswer(request, file, linkActor, jti);
+      return (await fileAnswer(request, file, linkActor, jti)) ?? { kind: 'error', error: notFound() };
     }
     // A resume first: a Range request with the per-use ETag is never a browser opening the link.
     const resumed = await resumeAnswer(request, file, linkActor, jti, now);
@@ -163,7 +176,12 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
       }
     }
 
-    const answer = fileAnswer(request, file, linkActor, jti);
+    answer = await fileAnswer(request, file, linkActor, jti);
+    if (!answer) {
+      // Its bytes are gone (deleted this moment): a 404, and no use is counted for it.
+      await checkLinkUsable({ jti, now });
+      return { kind: 'error', error: notFound() };
+    }
     if (answer.plan.status === 304 || answer.plan.status === 416) {
       // No bytes, but validators: only for a link that could still download.
       await checkLinkUsable({ jti, now });
@@ -194,6 +212,7 @@ async function resolveLinkDownload(request: DownloadRequest, token: string): Pro
     };
     return { ...answer, use };
   } catch (error) {
+    if (answer) releaseAnswer(answer);
     return deny(error, file.id, actor);
   }
 }
@@ -232,50 +251,132 @@ async function resumeAnswer(
   const range = single(request.headers.range);
   const tag = single(request.headers['if-range']) ?? single(request.headers['if-match']);
   if (request.method !== 'GET' || !range || !isUseTag(tag)) return null;
-  const plan = planDownload({
-    method: 'GET',
-    headers: { range, 'if-range': tag },
-    file: { id: file.id, name: file.name, size: file.size, mtimeMs: file.uploadedAt.getTime() },
-    etag: tag,
-  });
-  if (plan.status !== 206 || !plan.bytes) return null;
-  const fileVersion = etagFor(file.id, file.size, file.uploadedAt.getTime());
-  const tagHash = hashUseTag(tag, fileVersion);
-  // An earlier response of this use still going out here is over now, and recorded: the claim
-  // is judged on what it sent.
-  await endLinkUseInFlight(tagHash);
-  const claim = await claimLinkUseResume({
-    jti,
-    tag,
-    fileVersion,
-    start: plan.bytes.start,
-    end: plan.bytes.end,
-    size: file.size,
-    now,
-  });
-  if (claim === null) return null;
-  plan.headers['X-Accel-Buffering'] = 'no';
-  const filePath = resolveStoragePath(env().storageDir, file.id);
-  const use: LinkUse = {
-    jti,
-    tagHash,
-    claim,
-    start: plan.bytes.start,
-    plannedEnd: plan.bytes.end,
-    counted: false,
-    startedAt: now.getTime(),
-  };
-  return { kind: 'file', plan, filePath, file, actor, linkId: jti, use };
+  const opened = await openStoredFile(file.id);
+  if (!opened) return null;
+  try {
+    const plan = planDownload({
+      method: 'GET',
+      headers: { range, 'if-range': tag },
+      file: { id: file.id, name: file.name, size: opened.size, mtimeMs: opened.mtimeMs },
+      etag: tag,
+    });
+    if (plan.status !== 206 || !plan.bytes) return release(opened.fd);
+    // The version of the bytes opened: a use started on other bytes (a replace) is no resume.
+    const fileVersion = etagFor(file.id, opened.size, opened.mtimeMs);
+    const tagHash = hashUseTag(tag, fileVersion);
+    // An earlier response of this use still going out here is over now, and recorded: the claim
+    // is judged on what it sent.
+    await endLinkUseInFlight(tagHash);
+    const claim = await claimLinkUseResume({
+      jti,
+      tag,
+      fileVersion,
+      start: plan.bytes.start,
+      end: plan.bytes.end,
+      size: opened.size,
+      now,
+    });
+    if (claim === null) return release(opened.fd);
+    plan.headers['X-Accel-Buffering'] = 'no';
+    const use: LinkUse = {
+      jti,
+      tagHash,
+      claim,
+      start: plan.bytes.start,
+      plannedEnd: plan.bytes.end,
+      counted: false,
+      startedAt: now.getTime(),
+    };
+    return {
+      kind: 'file',
+      plan,
+      filePath: opened.path,
+      fd: opened.fd,
+      file: { ...file, size: opened.size },
+      actor,
+      linkId: jti,
+      use,
+    };
+  } catch (error) {
+    release(opened.fd);
+    throw error;
+  }
 }
 
-function fileAnswer(request: DownloadRequest, file: DownloadableFile, actor: Actor, linkId: string | null) {
+type FileAnswer = Extract<DownloadAnswer, { kind: 'file' }>;
+
+/**
+ * The answer for a file the request may have, planned from the opened file (null when its
+ * bytes are missing: the caller answers 404). A plan without bytes keeps no descriptor.
+ */
+async function fileAnswer(
+  request: DownloadRequest,
+  file: DownloadableFile,
+  actor: Actor,
+  linkId: string | null,
+): Promise<FileAnswer | null> {
+  const opened = await openStoredFile(file.id);
+  if (!opened) return null;
   const plan = planDownload({
     method: request.method as 'GET' | 'HEAD',
     headers: request.headers,
-    file: { id: file.id, name: file.name, size: file.size, mtimeMs: file.uploadedAt.getTime() },
+    file: { id: file.id, name: file.name, size: opened.size, mtimeMs: opened.mtimeMs },
   });
-  const filePath = resolveStoragePath(env().storageDir, file.id);
-  return { kind: 'file' as const, plan, filePath, file, actor, linkId, use: null };
+  const fd = plan.bytes ? opened.fd : release(opened.fd);
+  return {
+    kind: 'file',
+    plan,
+    filePath: opened.path,
+    fd,
+    file: { ...file, size: opened.size },
+    actor,
+    linkId,
+    use: null,
+  };
+}
+
+type OpenedFile = { path: string; fd: number; size: number; mtimeMs: number };
+
+/**
+ * Opens a stored file and reads its size and modification time from the descriptor. A replace
+ * renames new bytes over the name; this descriptor keeps the version it opened (its inode lives
+ * on until it is closed), so everything planned from it describes exactly the bytes sent.
+ */
+async function openStoredFile(id: string): Promise<OpenedFile | null> {
+  const filePath = resolveStoragePath(env().storageDir, id);
+  let fd: number;
+  try {
+    fd = await new Promise<number>((resolve, reject) =>
+      fs.open(filePath, 'r', (error, opened) => (error ? reject(error) : resolve(opened))),
+    );
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return null;
+    throw error;
+  }
+  try {
+    const stat = await new Promise<fs.Stats>((resolve, reject) =>
+      fs.fstat(fd, (error, stats) => (error ? reject(error) : resolve(stats))),
+    );
+    if (!stat.isFile()) return release(fd);
+    return { path: filePath, fd, size: stat.size, mtimeMs: stat.mtimeMs };
+  } catch (error) {
+    release(fd);
+    throw error;
+  }
+}
+
+function release(fd: number): null {
+  fs.close(fd, () => {});
+  return null;
+}
+
+/** Closes the descriptor of an answer that will not be sent. */
+export function releaseAnswer(answer: DownloadAnswer): void {
+  if (answer.kind === 'file' && answer.fd !== null) {
+    release(answer.fd);
+    answer.fd = null;
+  }
 }
 
 /**

@@ -34,7 +34,7 @@ export async function handleDownloadRequest(request: Request): Promise<Response>
     // link use's "sent" offset stays at the planned end (what consumeLinkUse wrote), so a
     // resume served here can start only near the end: resuming is the front server's.
     recordCompletedDownload(answer);
-    return await toWebResponse(answer.plan, answer.filePath, { accept });
+    return await toWebResponse(answer.plan, answer.fd ?? answer.filePath, { accept });
   } catch (error) {
     return errorToWebResponse(toAppError(error), accept);
   }

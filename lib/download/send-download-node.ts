@@ -29,7 +29,8 @@ export type SendDownloadOptions = {
 export function sendDownloadNode(
   res: ServerResponse,
   plan: DownloadPlan,
-  filePath: string,
+  /** The file, or a descriptor opened for the plan (lib/delivery resolve-download.ts); closed here. */
+  file: string | number,
   { onFinish }: SendDownloadOptions = {},
 ): void {
   let reported = false;
@@ -41,6 +42,7 @@ export function sendDownloadNode(
 
   const { bytes } = plan;
   if (!bytes) {
+    if (typeof file === 'number') fs.close(file, ignore);
     res.writeHead(plan.status, plan.headers);
     res.end();
     finished(res, (error) => report(!error, 0, error ?? undefined));
@@ -55,7 +57,7 @@ export function sendDownloadNode(
   };
   res.once('close', onEarlyClose);
 
-  fs.open(filePath, 'r', (openError, fd) => {
+  const opened = (openError: NodeJS.ErrnoException | null, fd: number) => {
     res.off('close', onEarlyClose);
     if (openError) {
       report(false, 0, openError);
@@ -86,7 +88,9 @@ export function sendDownloadNode(
     sendFileRange(res, fd, bytes.start, bytes.end - bytes.start + 1, (error, bytesSent) =>
       report(!error, bytesSent, error),
     );
-  });
+  };
+  if (typeof file === 'number') opened(null, file);
+  else fs.open(file, 'r', opened);
 }
 
 /**

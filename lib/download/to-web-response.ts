@@ -14,15 +14,22 @@ import { READ_CHUNK_SIZE } from './send-download-node';
  */
 export async function toWebResponse(
   plan: DownloadPlan,
-  filePath: string,
+  /** The file, or a descriptor opened for the plan (lib/delivery resolve-download.ts); closed here. */
+  file: string | number,
   { accept }: { accept?: string | null } = {},
 ): Promise<Response> {
   const { bytes } = plan;
-  if (!bytes) return new Response(null, { status: plan.status, headers: plan.headers });
+  if (!bytes) {
+    if (typeof file === 'number') fs.close(file, () => {});
+    return new Response(null, { status: plan.status, headers: plan.headers });
+  }
+  if (typeof file === 'number') {
+    return new Response(readFileRange(descriptorReader(file), bytes), { status: plan.status, headers: plan.headers });
+  }
 
-  let handle: fs.promises.FileHandle;
+  let handle: RangeReader;
   try {
-    handle = await fs.promises.open(filePath, 'r');
+    handle = await fs.promises.open(file, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EISDIR') return errorToWebResponse(notFound(), accept);
@@ -38,7 +45,7 @@ export async function toWebResponse(
  * (nodejs/node#54205, #64529; fix in #62773, unreleased). Pulling reads only when the consumer
  * wants more gives backpressure for free; cancelling (client gone) closes the file at once.
  */
-export function readFileRange(handle: fs.promises.FileHandle, { start, end }: ByteRange): ReadableStream<Uint8Array> {
+export function readFileRange(handle: RangeReader, { start, end }: ByteRange): ReadableStream<Uint8Array> {
   let position = start;
   let remaining = end - start + 1;
   let closed = false;
@@ -82,4 +89,23 @@ export function readFileRange(handle: fs.promises.FileHandle, { start, end }: By
       close();
     },
   });
+}
+
+/** What readFileRange needs of an open file: a FileHandle, or `descriptorReader`. */
+export type RangeReader = {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+};
+
+/** A RangeReader over a plain file descriptor. */
+function descriptorReader(fd: number): RangeReader {
+  return {
+    read: (buffer, offset, length, position) =>
+      new Promise((resolve, reject) =>
+        fs.read(fd, buffer, offset, length, position, (error, bytesRead) =>
+          error ? reject(error) : resolve({ bytesRead }),
+        ),
+      ),
+    close: () => new Promise((resolve) => fs.close(fd, () => resolve())),
+  };
 }

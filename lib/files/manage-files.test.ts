@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { serializeFile } from './serialize-file';
 import { setVisibility } from './set-visibility';
 import { checkStorageConsistency, cleanupTempFiles, describeStorageConsistency } from './storage-consistency';
 import { storeFile } from './store-file';
+import { tempOwnerTag } from './temp-owner';
 
 const actor = { user: 'carol', ip: '198.51.100.4' };
 
@@ -163,6 +165,29 @@ describe('cleanupTempFiles', () => {
     expect(await cleanupTempFiles(200)).toEqual(['crashed.upload']);
     expect(fs.readdirSync(tmp)).toEqual(['running.upload']);
     expect(fs.existsSync(pathOf(stored.id))).toBe(true);
+  });
+
+  it('removes at once the temp files of a process that is gone, never those of a live one', async () => {
+    const tmp = path.join(temp.storageDir, '.tmp');
+    fs.mkdirSync(tmp, { recursive: true });
+    const [scope, , token] = tempOwnerTag().split('.');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+    try {
+      const names = {
+        dead: `${scope}.${gone}.0badc0de-1-a.upload`,
+        earlierLife: `${scope}.${process.pid}.0badc0de-1-b.replaced`,
+        live: `${scope}.${live.pid}.${token}-1-c.upload`,
+        mine: `${tempOwnerTag()}-1-d.upload`,
+        otherHost: `00000000.${gone}.${token}-1-e.upload`,
+      };
+      for (const name of Object.values(names)) fs.writeFileSync(path.join(tmp, name), 'x');
+      expect((await cleanupTempFiles(60_000)).sort()).toEqual([names.dead, names.earlierLife].sort());
+      expect(fs.readdirSync(tmp).sort()).toEqual([names.live, names.mine, names.otherHost].sort());
+    } finally {
+      live.kill();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('does nothing when there is no temp dir', async () => {

@@ -8,6 +8,7 @@ import { db } from '../db';
 import { resolveStoragePath } from '../download/storage-path';
 import { env } from '../env';
 import { TEMP_DIR_NAME } from './store-file';
+import { tempOwnerState } from './temp-owner';
 
 export type StorageConsistency = {
   /** Entries in the storage directory that belong to no file row (names as on disk). */
@@ -46,8 +47,11 @@ export function describeStorageConsistency({ orphanFiles, missingFiles }: Storag
 }
 
 /**
- * Removes temp files of uploads that crashed or were killed (anything in <storageDir>/.tmp not
- * written to for `olderThanMs`). A running upload writes continuously, so it is never touched.
+ * Removes temp files of uploads that crashed or were killed: at once when the process that
+ * wrote one is certainly gone (its name carries its writer, lib/files/temp-owner.ts: a killed
+ * server's leftovers go when the next one starts), otherwise once it was not written to for
+ * `olderThanMs` (another host sharing the storage, names from an earlier version). A file of a
+ * live process is never touched, however long it waits (a staged part of a multi-file upload).
  * Returns the removed names.
  */
 export async function cleanupTempFiles(olderThanMs: number): Promise<string[]> {
@@ -57,6 +61,13 @@ export async function cleanupTempFiles(olderThanMs: number): Promise<string[]> {
   for (const entry of await readDirIfExists(tempDir)) {
     const file = path.join(tempDir, entry);
     try {
+      const owner = tempOwnerState(entry);
+      if (owner === 'mine') continue;
+      if (owner === 'gone') {
+        await fs.rm(file, { recursive: true, force: true });
+        removed.push(entry);
+        continue;
+      }
       const stat = await fs.lstat(file);
       // ctime too: the backup a replace keeps is a hard link with the old file's (old) mtime,
       // but linking it set its ctime to now.

@@ -4,7 +4,7 @@
 // Any failure leaves neither a file nor a row behind.
 import 'server-only';
 import crypto from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import fsSync, { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -12,13 +12,15 @@ import { pipeline } from 'node:stream/promises';
 import mime from 'mime-types';
 import { recordAudit, type Actor } from '../audit';
 import { db } from '../db';
+import { prepared, writeWhenFree } from '../db/hot-writer';
 import { resolveStoragePath } from '../download/storage-path';
 import { env } from '../env';
 import { formatSize } from '../env/units';
-import { AppError } from '../errors';
+import { AppError, isDiskFull, noDiskSpace } from '../errors';
 import { newFileGeneration } from './file-generation';
 import { chooseFileId } from './file-id';
 import { normalizeFileName } from './file-name';
+import { tempOwnerTag } from './temp-owner';
 import type { FileRecord, Visibility } from './types';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../env/file-modes';
 
@@ -124,7 +126,7 @@ export async function storeFileFromPath({
   } catch (error) {
     await removeQuietly(tempPath);
     if (ownTemp) await removeQuietly(ownTemp);
-    throw error;
+    throw asDiskError(error);
   }
 }
 
@@ -137,7 +139,8 @@ export async function ensureTempDir(): Promise<string> {
 
 async function newTempPath(suffix: string): Promise<string> {
   const dir = await ensureTempDir();
-  return path.join(dir, `${Date.now()}-${crypto.randomBytes(8).toString('hex')}.${suffix}`);
+  // The writer's tag first: the start-up sweep removes only files whose writer is gone.
+  return path.join(dir, `${tempOwnerTag()}-${Date.now()}-${crypto.randomBytes(8).toString('hex')}.${suffix}`);
 }
 
 /**
@@ -240,6 +243,8 @@ export async function finalizeUpload(given: FinalizeUploadInput): Promise<FileRe
 
 async function createNew({ tempPath, size, name, visibility, actor }: FinalizeUploadInput): Promise<FileRecord> {
   const storageDir = env().storageDir;
+  const uploadedAt = new Date();
+  await stampVersion(tempPath, uploadedAt);
   for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
     const { id, collisions } = await chooseFileId(name, (candidate) => isIdTaken(storageDir, candidate));
     const finalPath = resolveStoragePath(storageDir, id);
@@ -257,7 +262,7 @@ async function createNew({ tempPath, size, name, visibility, actor }: FinalizeUp
           size: BigInt(size),
           type: contentTypeFor(name),
           visibility: visibility ?? env().defaultVisibility,
-          uploadedAt: new Date(),
+          uploadedAt,
           uploadedById: await userIdOf(actor),
           // A new incarnation: links made for an earlier file of this name do not serve it.
           generation: newFileGeneration(),
@@ -296,48 +301,56 @@ async function createNew({ tempPath, size, name, visibility, actor }: FinalizeUp
   throw new Error(`could not place "${name}": its candidate ids kept being taken by concurrent uploads`);
 }
 
-async function replaceExisting(
-  existing: FileRecord,
-  { tempPath, size, name, visibility, actor }: FinalizeUploadInput,
-): Promise<FileRecord> {
+/**
+ * Replaces the bytes and the row of an existing file as one step for every process: the row
+ * update and the rename happen inside one SQLite IMMEDIATE transaction on the hot-path writer,
+ * which holds the database's write lock, so two replaces of one name (the front server's
+ * multipart and Next's tus) cannot interleave their renames and row writes. A download never
+ * needs this lock: it plans from the file it opened (lib/delivery resolve-download.ts), and
+ * the old bytes it holds stay readable until it closes them (POSIX keeps an unlinked inode).
+ */
+async function replaceExisting(existing: FileRecord, input: FinalizeUploadInput): Promise<FileRecord> {
+  const { tempPath, size, name, visibility, actor } = input;
   const storageDir = env().storageDir;
   const finalPath = resolveStoragePath(storageDir, existing.id);
-  // Keep the old bytes reachable until the row says the new ones are in place, so a failed
-  // row update can be rolled back to exactly the previous state.
+  const uploadedAt = new Date();
+  const type = contentTypeFor(name);
+  await stampVersion(tempPath, uploadedAt);
+  // The old bytes stay reachable until the audit entry is written, so a failure can put them back.
   const backupPath = await newTempPath('replaced');
-  const hasBackup = await keepBackup(finalPath, backupPath);
-  const restore = async () => {
-    try {
-      if (hasBackup) await fs.rename(backupPath, finalPath);
-      else await removeQuietly(finalPath);
-    } catch (restoreError) {
-      console.error(`Could not restore the previous bytes of file ${existing.id}:`, restoreError);
-    }
-  };
-
+  let hasBackup = false;
+  let renamed = false;
+  let replaced: boolean;
   try {
-    await fs.rename(tempPath, finalPath);
+    replaced = await writeWhenFree((sqlite) =>
+      sqlite
+        .transaction(() => {
+          const { changes } = prepared(sqlite, REPLACE_ROW).run(
+            BigInt(size),
+            type,
+            uploadedAt.getTime(),
+            visibility ?? null,
+            existing.id,
+          );
+          if (changes !== 1) return false; // deleted meanwhile
+          hasBackup = linkBackupSync(finalPath, backupPath);
+          fsSync.renameSync(tempPath, finalPath);
+          renamed = true;
+          return true;
+        })
+        .immediate(),
+    );
   } catch (error) {
-    if (hasBackup) await removeQuietly(backupPath);
+    // The transaction rolled back: the row is the old one, so the old bytes go back too.
+    if (renamed) await restoreBytes(existing.id, finalPath, hasBackup ? backupPath : null);
+    else if (hasBackup) await removeQuietly(backupPath);
     throw error;
+  }
+  if (!replaced) {
+    if (hasBackup) await removeQuietly(backupPath);
+    return createNew(input);
   }
   await fsyncDir(storageDir);
-
-  let record: FileRecord;
-  try {
-    record = await db().file.update({
-      where: { id: existing.id },
-      data: {
-        size: BigInt(size),
-        type: contentTypeFor(name),
-        uploadedAt: new Date(),
-        ...(visibility ? { visibility } : {}),
-      },
-    });
-  } catch (error) {
-    await restore();
-    throw error;
-  }
 
   try {
     await recordAudit({
@@ -347,34 +360,61 @@ async function replaceExisting(
       info: { file_id: existing.id, name, size, replaced: true },
     });
   } catch (error) {
-    await db()
-      .file.update({
-        where: { id: existing.id },
-        data: {
-          size: existing.size,
-          type: existing.type,
-          uploadedAt: existing.uploadedAt,
-          visibility: existing.visibility,
-        },
-      })
-      .catch((undoError) => console.error(`Could not undo the row update of file ${existing.id}:`, undoError));
-    await restore();
+    // Without its audit entry the replace must not count: the previous row and bytes come
+    // back, unless another replace already followed this one.
+    await writeWhenFree((sqlite) =>
+      sqlite
+        .transaction(() => {
+          const { changes } = prepared(sqlite, UNDO_REPLACE_ROW).run(
+            existing.size,
+            existing.type,
+            existing.uploadedAt.getTime(),
+            existing.visibility,
+            existing.id,
+            uploadedAt.getTime(),
+          );
+          if (changes !== 1) return;
+          if (hasBackup) fsSync.renameSync(backupPath, finalPath);
+          else fsSync.rmSync(finalPath, { force: true });
+        })
+        .immediate(),
+    ).catch((undoError) => console.error(`Could not undo the replace of file ${existing.id}:`, undoError));
+    if (hasBackup) await removeQuietly(backupPath);
     throw error;
   }
   if (hasBackup) await removeQuietly(backupPath);
-  return record;
+  return { ...existing, size: BigInt(size), type, uploadedAt, visibility: visibility ?? existing.visibility };
+}
+
+const REPLACE_ROW =
+  'UPDATE "File" SET "size" = ?, "type" = ?, "uploadedAt" = ?, "visibility" = COALESCE(?, "visibility") WHERE "id" = ?';
+const UNDO_REPLACE_ROW =
+  'UPDATE "File" SET "size" = ?, "type" = ?, "uploadedAt" = ?, "visibility" = ? WHERE "id" = ? AND "uploadedAt" = ?';
+
+/** The file's mtime is its version: the row's upload time, to the millisecond (ETag, Last-Modified). */
+async function stampVersion(file: string, uploadedAt: Date): Promise<void> {
+  await fs.utimes(file, uploadedAt, uploadedAt);
+}
+
+async function restoreBytes(id: string, finalPath: string, backupPath: string | null): Promise<void> {
+  try {
+    if (backupPath) await fs.rename(backupPath, finalPath);
+    else await removeQuietly(finalPath);
+  } catch (restoreError) {
+    console.error(`Could not restore the previous bytes of file ${id}:`, restoreError);
+  }
 }
 
 /** Hard-links the current file to `backupPath`; false when there is no current file (row without file). */
-async function keepBackup(finalPath: string, backupPath: string): Promise<boolean> {
+function linkBackupSync(finalPath: string, backupPath: string): boolean {
   try {
-    await fs.link(finalPath, backupPath);
+    fsSync.linkSync(finalPath, backupPath);
     return true;
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return false;
     if (!LINK_UNSUPPORTED.has(errorCode(error) ?? '')) throw error;
     try {
-      await fs.copyFile(finalPath, backupPath, fs.constants.COPYFILE_EXCL);
+      fsSync.copyFileSync(finalPath, backupPath, fsSync.constants.COPYFILE_EXCL);
       return true;
     } catch (copyError) {
       if (errorCode(copyError) === 'ENOENT') return false;
@@ -457,11 +497,7 @@ function asSourceError(error: unknown): unknown {
 }
 
 function asDiskError(error: unknown): unknown {
-  const code = errorCode(error);
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new AppError('insufficient_storage', 'The server has no disk space left for this file.');
-  }
-  return error;
+  return isDiskFull(error) ? noDiskSpace() : error;
 }
 
 function isNodeStream(source: StoreFileInput['source']): source is Readable {

@@ -45,7 +45,7 @@ export async function serveDownload(
         if (!res.writableFinished) res.destroy();
       });
     }
-    sendDownloadNode(res, answer.plan, answer.filePath, {
+    sendDownloadNode(res, answer.plan, answer.fd ?? answer.filePath, {
       onFinish: (completed, bytesSent) => {
         if (completed) recordCompletedDownload(answer);
         const recorded = recordLinkUseSent(answer, bytesSent);

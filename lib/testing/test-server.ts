@@ -16,7 +16,37 @@ export type TestServer = {
   /** Runs the built CLI against this server's data dir; returns stdout, stderr and the exit code. */
   cli: (args: string[], input?: string) => { status: number; stdout: string; stderr: string };
   stop: () => Promise<void>;
+  /**
+   * Kills the server and every process it started (Next) with `signal` at once, like a crash or
+   * the OOM killer, and waits until the server process is gone. The data dir stays.
+   */
+  killTree: (signal: NodeJS.Signals) => Promise<void>;
 };
+
+/** The pids of every descendant of `pid` (Linux /proc), children before grandchildren. */
+export function descendantPids(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The ppid is the 2nd field after the parenthesised command name (which may hold spaces).
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    for (const child of parents.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -97,6 +127,16 @@ export async function startTestServer(
         const e = error as { status: number; stdout: string; stderr: string };
         return { status: e.status, stdout: e.stdout, stderr: e.stderr };
       }
+    },
+    killTree: async (signal) => {
+      for (const pid of [child.pid!, ...descendantPids(child.pid!)]) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+      await exited;
     },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

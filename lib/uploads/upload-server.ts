@@ -10,7 +10,7 @@ import type { FileStore } from '@tus/file-store';
 import type { Actor } from '../audit';
 import { env } from '../env';
 import { formatSize } from '../env/units';
-import { AppError, errorBody, toAppError } from '../errors';
+import { AppError, errorBody, isDiskFull, toAppError } from '../errors';
 import { getFileByName, storeFileFromPath } from '../files';
 import { createUploadStore } from './upload-store';
 import { parseUploadMetadata } from './upload-metadata';
@@ -75,6 +75,9 @@ export function createUploadServer(): UploadServer {
     },
 
     onResponseError(_req, error) {
+      // Ours (the store's 507 on a full disk) and a full disk anywhere else in tus (its info
+      // file): our message, never the system's.
+      if (error instanceof AppError || isDiskFull(error)) return tusError(error);
       if (error === ERRORS.ERR_MAX_SIZE_EXCEEDED) {
         return tusError(
           new AppError(

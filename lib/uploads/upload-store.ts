@@ -6,9 +6,12 @@ import 'server-only';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { env } from '../env';
 import { PRIVATE_DIR_MODE } from '../env/file-modes';
+import { isDiskFull, noDiskSpace } from '../errors';
 
 export const UPLOAD_DIR_NAME = '.tus';
 
@@ -26,7 +29,66 @@ export function createUploadStore(): FileStore {
   // FileStore creates its directory asynchronously and throws from a callback on failure;
   // creating it first turns a bad STORAGE_DIR into an ordinary error here.
   fs.mkdirSync(directory, { recursive: true, mode: PRIVATE_DIR_MODE });
-  return new FileStore({ directory, expirationPeriodInMilliseconds: env().uploadExpiryMs });
+  return new UploadStore({ directory, expirationPeriodInMilliseconds: env().uploadExpiryMs });
+}
+
+/**
+ * tus's FileStore, except on a full disk (ENOSPC, EDQUOT): FileStore answers that with a 500
+ * carrying the system's message (create) or its generic write error (PATCH), and keeps what it
+ * wrote. Here the upload's pair (bytes and info file) is removed, so the disk is free again,
+ * and the request fails with our 507 (README "Files, uploads and downloads"). A PATCH runs
+ * under tus's lock of the upload, so nobody else is writing the pair while it goes.
+ */
+type Upload = Parameters<FileStore['create']>[0];
+
+// FileStore's own answer to a failed write (tus's ERRORS.FILE_WRITE_ERROR); not imported from
+// @tus/server, which the front server must not load.
+const FILE_WRITE_ERROR = { status_code: 500, body: 'Something went wrong receiving the file\n' };
+
+class UploadStore extends FileStore {
+  override async create(upload: Upload): Promise<Upload> {
+    try {
+      return await super.create(upload);
+    } catch (error) {
+      await this.removePair(upload.id);
+      throw isDiskFull(error) ? noDiskSpace() : error;
+    }
+  }
+
+  /** FileStore's write (append from `offset`), telling a full disk apart from a client that left. */
+  override async write(readable: NodeJS.ReadableStream, id: string, offset: number): Promise<number> {
+    // Like FileStore's: an id (from the URL, already found by tus) names a file in the directory.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- @tus/server answers thrown { status_code, body }
+    if (!id || id !== path.basename(id) || id.startsWith('.')) throw FILE_WRITE_ERROR;
+    const out = fs.createWriteStream(path.join(this.directory, id), { flags: 'r+', start: offset });
+    let diskError: unknown;
+    out.on('error', (error) => (diskError ??= error));
+    let received = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(readable, count, out);
+    } catch {
+      if (isDiskFull(diskError)) {
+        await this.removePair(id);
+        throw noDiskSpace();
+      }
+      // What arrived is kept: the client resumes from HEAD's offset.
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- @tus/server answers thrown { status_code, body }
+      throw FILE_WRITE_ERROR;
+    }
+    return offset + received;
+  }
+
+  private async removePair(id: string): Promise<void> {
+    for (const file of [path.join(this.directory, id), path.join(this.directory, `${id}.json`)]) {
+      await fsp.rm(file, { force: true }).catch((error) => console.error(`[uploads] could not remove ${file}:`, error));
+    }
+  }
 }
 
 /**
