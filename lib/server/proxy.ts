@@ -34,9 +34,10 @@ export const NEXT_BODY_LIMIT = 1024 * 1024;
 const BUFFERED_LIMIT = 64 * 1024 * 1024;
 let buffered = 0;
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// Idle sockets go after 30 s, well before Next closes them (75 s, lib/server/start-next.ts).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 30_000 });
 /** Streamed resumable-upload chunks; kept apart so they can never take the pages' sockets. */
-const uploadAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+const uploadAgent = new http.Agent({ keepAlive: true, maxSockets: 32, timeout: 30_000 });
 
 export function proxyToNext(
   req: http.IncomingMessage,

@@ -19,9 +19,13 @@ export async function freePort(): Promise<number> {
 export function startNext({ root, port, env }: { root: string; port: number; env: NodeJS.ProcessEnv }): ChildProcess {
   const nextBin = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
   const guard = path.join(root, 'lib', 'server', 'next-child-guard.cjs');
+  // Next keeps idle connections from the front server for 75 s; the front server's pool drops
+  // them after 30 s (lib/server/proxy.ts), so a request never goes out on a socket Next is
+  // closing at that moment (the soak test saw 1 POST in ~1,000 answered 502 under load before).
+  const keepAlive = ['--keepAliveTimeout', '75000'];
   return spawn(
     process.execPath,
-    ['--require', guard, nextBin, 'start', '--hostname', '127.0.0.1', '--port', String(port)],
+    ['--require', guard, nextBin, 'start', ...keepAlive, '--hostname', '127.0.0.1', '--port', String(port)],
     {
       cwd: root,
       env,
