@@ -54,7 +54,7 @@ export function toAppError(error: unknown): AppError {
   if (code === 'P1008' || sqlite === 'SQLITE_BUSY' || sqlite === 'SQLITE_LOCKED') return databaseBusy(error);
   if (sqlite === 'SQLITE_FULL')
     return new AppError('insufficient_storage', 'The server has no disk space left for this change.');
-  if (sqlite && UNWRITABLE.some((prefix) => sqlite.startsWith(prefix)))
+  if (code === 'DATABASE_UNWRITABLE' || (sqlite && UNWRITABLE.some((prefix) => sqlite.startsWith(prefix))))
     return new AppError('unavailable', 'The server cannot store changes right now. Try again later.', {
       retryAfterSeconds: 30,
     });

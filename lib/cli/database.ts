@@ -2,13 +2,16 @@
 // configuration and applies pending migrations, so the CLI works on a fresh data dir.
 // Commands that do not need the database (e.g. --help) never pay for it.
 import { db, prepareDatabase, type Db } from '../db';
-import { applyPendingMigrations } from '../db/migrate';
+import { applyPendingMigrations, refuseMissingDatabase } from '../db/migrate';
 import { env } from '../env';
 
 let ready: Promise<void> | undefined;
 
 export async function openDatabase(): Promise<Db> {
-  ready ??= applyPendingMigrations(env().databaseUrl).then(() => prepareDatabase());
+  ready ??= Promise.resolve()
+    .then(() => refuseMissingDatabase(env().databaseUrl, env().storageDir))
+    .then(() => applyPendingMigrations(env().databaseUrl))
+    .then(() => prepareDatabase());
   await ready;
   return db();
 }

@@ -8,10 +8,12 @@ import Database from 'better-sqlite3';
 import { env } from '../env';
 import { databaseFilePath } from '../env/paths';
 import { databaseBusy, isBusy, retryWhileBusy } from './busy';
+import { assertDatabaseWritable, noteDatabaseOpened } from './database-state';
 
 const globalForWriter = globalThis as unknown as { fileserverWriter?: Database.Database };
 
-function writer(): Database.Database {
+/** The hot-path connection (opened on first use). */
+export function writerConnection(): Database.Database {
   if (!globalForWriter.fileserverWriter) {
     const connection = new Database(databaseFilePath(env().databaseUrl), { fileMustExist: true, timeout: 0 });
     connection.pragma('busy_timeout = 0');
@@ -19,6 +21,7 @@ function writer(): Database.Database {
     // small write (a rate-limit count, a link use) never stalls the event loop on the disk.
     connection.pragma('synchronous = NORMAL');
     globalForWriter.fileserverWriter = connection;
+    noteDatabaseOpened();
   }
   return globalForWriter.fileserverWriter;
 }
@@ -28,8 +31,9 @@ function writer(): Database.Database {
  * DB_BUSY_TIMEOUT; then throws a 503 error (lib/db/busy.ts databaseBusy).
  */
 export async function writeWhenFree<T>(write: (db: Database.Database) => T): Promise<T> {
+  assertDatabaseWritable();
   try {
-    return await retryWhileBusy(() => write(writer()), env().dbBusyTimeoutMs);
+    return await retryWhileBusy(() => write(writerConnection()), env().dbBusyTimeoutMs);
   } catch (error) {
     throw isBusy(error) ? databaseBusy(error) : error;
   }

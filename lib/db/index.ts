@@ -6,11 +6,12 @@ import { PrismaClient } from '../generated/prisma/client';
 import { env } from '../env';
 import { closeHotWriter } from './hot-writer';
 import { nonBlocking } from './non-blocking-adapter';
+import { assertDatabaseWritable, noteDatabaseOpened } from './database-state';
 import { closeReadOnlyDb } from './read-only';
 
 export type Db = PrismaClient;
 
-export function createDb(databaseUrl: string, busyBudgetMs = () => env().dbBusyTimeoutMs): Db {
+export function createDb(databaseUrl: string): Db {
   const adapter = new PrismaBetterSqlite3(
     // Never wait inside SQLite (that blocks the event loop): lib/db/non-blocking-adapter.ts
     // retries a statement that found the write lock held, from the event loop.
@@ -18,7 +19,9 @@ export function createDb(databaseUrl: string, busyBudgetMs = () => env().dbBusyT
     // The same format the schema engine uses for its own timestamps: integer milliseconds.
     { timestampFormat: 'unixepoch-ms' },
   );
-  return new PrismaClient({ adapter: nonBlocking(adapter, busyBudgetMs) });
+  return new PrismaClient({
+    adapter: nonBlocking(adapter, { budgetMs: () => env().dbBusyTimeoutMs, beforeWrite: assertDatabaseWritable }),
+  });
 }
 
 const globalForDb = globalThis as unknown as { fileserverDb?: Db; fileserverDbReady?: Promise<void> };
@@ -27,6 +30,7 @@ const globalForDb = globalThis as unknown as { fileserverDb?: Db; fileserverDbRe
 export function db(): Db {
   if (!globalForDb.fileserverDb) {
     globalForDb.fileserverDb = createDb(env().databaseUrl);
+    noteDatabaseOpened();
   }
   return globalForDb.fileserverDb;
 }

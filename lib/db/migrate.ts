@@ -70,3 +70,24 @@ export async function applyPendingMigrations(databaseUrl: string): Promise<strin
   }
   return pending;
 }
+
+/**
+ * A fresh install is an empty data dir. A missing database next to stored files is a mistake
+ * (a deleted or moved database, a wrong DATABASE_URL): starting afresh would hide every file
+ * and make a new admin, so it is refused with what to do.
+ */
+export function refuseMissingDatabase(databaseUrl: string, storageDir: string): void {
+  const file = databaseFilePath(databaseUrl);
+  if (fs.existsSync(file)) return;
+  let stored: string[];
+  try {
+    stored = fs.readdirSync(storageDir).filter((name) => !name.startsWith('.'));
+  } catch {
+    return; // no storage directory yet: a fresh install
+  }
+  if (stored.length === 0) return;
+  throw new Error(
+    `the database ${file} is missing, but ${storageDir} holds ${stored.length} stored file(s). ` +
+      'Restore the database from a backup or set DATABASE_URL to it; to start afresh on purpose, move the stored files away first.',
+  );
+}

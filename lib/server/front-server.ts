@@ -9,6 +9,7 @@ import { isReservedPath } from '../files/reserved-paths';
 import { resolveClientIp } from '../http/client-ip';
 import { proxyToNext, type NextUpstream } from './proxy';
 import { serveDownload } from './serve-download';
+import { serveHealth } from './serve-health';
 import { serveJwks } from './serve-jwks';
 import { ALLOWED_METHODS, refuseRequest } from './request-gate';
 import { serveUpload } from './serve-upload';
@@ -53,6 +54,8 @@ export function createFrontServer({ upstream, trustProxy, publicUrl, limits }: F
 
     if ((req.method === 'GET' || req.method === 'HEAD') && isDownloadPath(pathname, isReservedPath)) {
       void serveDownload(req, res, { pathname, searchParams: query() }, clientIp);
+    } else if (pathname === '/api/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+      void serveHealth(req, res);
     } else if (pathname === '/.well-known/jwks.json') {
       void serveJwks(req, res);
     } else if (req.method === 'POST' && pathname === '/api/v1/files' && upstream) {

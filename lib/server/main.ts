@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import v8 from 'node:v8';
 import { closeDb, prepareDatabase } from '../db';
-import { applyPendingMigrations, projectRoot } from '../db/migrate';
+import { batchedWriteStats } from '../db/batched-writes';
+import { applyPendingMigrations, projectRoot, refuseMissingDatabase } from '../db/migrate';
 import { EnvError, env, type Env } from '../env';
 import { PRIVATE_DIR_MODE, restrictNewFiles, tightenDataModes } from '../env/file-modes';
 import { startScheduler } from './scheduler';
@@ -53,6 +54,7 @@ async function main() {
     throw error;
   }
 
+  refuseMissingDatabase(config.databaseUrl, config.storageDir);
   fs.mkdirSync(config.storageDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const applied = await applyPendingMigrations(config.databaseUrl);
   // Once, after the migrations made the database: what an earlier version left wider is narrowed.
@@ -130,6 +132,9 @@ async function main() {
     // Then the downloads still running finish (their records follow) and Next stops.
     await Promise.all([closed, next && next.exitCode === null ? once(next, 'exit') : null]);
     await flushRecords();
+    for (const { name, pending } of batchedWriteStats()) {
+      if (pending) console.error(`[fileserver] ${pending} ${name} record(s) could not be stored before exit`);
+    }
     await closeDb();
     process.exit(0);
   };

@@ -1,11 +1,12 @@
-import { checkHealth } from '@/lib/health';
+import { checkHealth, healthAnswer } from '@/lib/health';
 
 export const dynamic = 'force-dynamic';
 
+// The front server answers /api/health itself; this route serves `next dev`.
 export async function GET() {
-  const health = await checkHealth();
-  return Response.json(health.ok ? { status: 'ok' } : { status: 'unavailable', problems: health.problems }, {
-    status: health.ok ? 200 : 503,
-    headers: { 'Cache-Control': 'no-store' },
+  const { status, body } = healthAnswer(await checkHealth());
+  return new Response(body, {
+    status,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
   });
 }
