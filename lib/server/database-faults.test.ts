@@ -104,7 +104,13 @@ describe('a deleted database', () => {
 
     await server.kill('SIGTERM');
     const again = spawnSync(process.execPath, [path.resolve('dist/server.mjs')], {
-      env: { ...process.env, NODE_ENV: 'production', DATA_DIR: server.dataDir, PORT: freePortSync(), HOST: '127.0.0.1' },
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        DATA_DIR: server.dataDir,
+        PORT: freePortSync(),
+        HOST: '127.0.0.1',
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });
