@@ -117,7 +117,7 @@ const INSERT_LOG = `INSERT INTO "Log" ("timestamp", "user", "ipAddress", "action
   VALUES (?, ?, ?, 'link_denied', ?, ?, 0)`;
 
 const rows = batchedWrites<Row>({
-  name: 'links',
+  name: 'link_denied',
   write: (sqlite, batch) => {
     const insert = prepared(sqlite, INSERT_LOG);
     for (const row of batch) insert.run(row.at, row.user, row.ip, row.info, row.fileId);

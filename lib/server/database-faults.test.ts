@@ -240,6 +240,24 @@ describe('kill -9 and download records', () => {
     expect(rows).toBeGreaterThanOrEqual(total - lastInterval);
   }, 120_000);
 
+  it('stores every record before it stops on SIGTERM, also right after the downloads', async () => {
+    const server = await start();
+    const token = tokenOf(server);
+    const { id } = (await (await upload(server, token, 'stopped.txt', 'z'.repeat(4096))).json()) as { id: string };
+    const total = 300;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (next < total) {
+          next++;
+          await (await fetch(`${server.baseURL}/${id}`)).arrayBuffer();
+        }
+      }),
+    );
+    await server.kill('SIGTERM');
+    expect(downloadRows(server.dataDir, id)).toEqual({ rows: total, counted: total });
+  }, 120_000);
+
   it('cuts a download in flight (the client sees it incomplete) and records nothing for it', async () => {
     const server = await start();
     const token = tokenOf(server);
