@@ -16,10 +16,10 @@ function databasePath(): string {
   return databaseFilePath(env().databaseUrl);
 }
 
-/** Remembers which file this process's connections opened (the first call wins). */
+/** Remembers which file this process's connections opened (the first call after opening wins). */
 export function noteDatabaseOpened(): void {
-  if (state.fileserverDbIdentity) return;
   const file = databasePath();
+  if (state.fileserverDbIdentity?.path === file) return;
   try {
     const { dev, ino } = fs.statSync(file);
     state.fileserverDbIdentity = { dev, ino, path: file };
@@ -29,15 +29,20 @@ export function noteDatabaseOpened(): void {
 }
 
 /** What keeps this process from storing changes, or null when nothing does. */
+/** Called when the process closes its connections (tests open another database after). */
+export function forgetDatabaseIdentity(): void {
+  state.fileserverDbIdentity = undefined;
+}
+
 export function databaseProblem(): DatabaseProblem | null {
-  const file = state.fileserverDbIdentity?.path ?? databasePath();
+  const file = databasePath();
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
   } catch {
     return 'missing';
   }
-  const opened = state.fileserverDbIdentity;
+  const opened = state.fileserverDbIdentity?.path === file ? state.fileserverDbIdentity : undefined;
   if (opened && (opened.dev !== stat.dev || opened.ino !== stat.ino)) return 'replaced';
   // SQLite writes the file, its -wal and -shm companions, and creates them in the directory.
   for (const candidate of [file, `${file}-wal`, `${file}-shm`, path.dirname(file)]) {

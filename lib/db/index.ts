@@ -6,7 +6,7 @@ import { PrismaClient } from '../generated/prisma/client';
 import { env } from '../env';
 import { closeHotWriter } from './hot-writer';
 import { nonBlocking } from './non-blocking-adapter';
-import { assertDatabaseWritable, noteDatabaseOpened } from './database-state';
+import { assertDatabaseWritable, forgetDatabaseIdentity, noteDatabaseOpened } from './database-state';
 import { closeReadOnlyDb } from './read-only';
 
 export type Db = PrismaClient;
@@ -47,4 +47,5 @@ export async function closeDb(): Promise<void> {
   globalForDb.fileserverDb = undefined;
   closeReadOnlyDb();
   closeHotWriter();
+  forgetDatabaseIdentity();
 }
