@@ -6,8 +6,6 @@ import 'server-only';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { env } from '../env';
 import { PRIVATE_DIR_MODE } from '../env/file-modes';
@@ -61,22 +59,29 @@ class UploadStore extends FileStore {
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- @tus/server answers thrown { status_code, body }
     if (!id || id !== path.basename(id) || id.startsWith('.')) throw FILE_WRITE_ERROR;
     const out = fs.createWriteStream(path.join(this.directory, id), { flags: 'r+', start: offset });
-    let diskError: unknown;
-    out.on('error', (error) => (diskError ??= error));
     let received = 0;
-    const count = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        received += chunk.length;
-        callback(null, chunk);
-      },
+    const outcome = await new Promise<'done' | 'disk full' | 'failed'>((resolve) => {
+      readable.on('data', (chunk: Buffer) => (received += chunk.length));
+      readable.once('error', () => resolve('failed'));
+      out.once('finish', () => resolve('done'));
+      out.once('error', (error) => {
+        if (!isDiskFull(error)) return resolve('failed');
+        // The rest of the body is read and dropped before the 507 goes out: answering first
+        // would close the connection under a sender still writing, and the reset that follows
+        // can swallow the answer (the front server then saw a 502).
+        readable.unpipe(out);
+        readable.once('end', () => resolve('disk full'));
+        readable.once('close', () => resolve('disk full'));
+        readable.resume();
+      });
+      readable.pipe(out);
     });
-    try {
-      await pipeline(readable, count, out);
-    } catch {
-      if (isDiskFull(diskError)) {
-        await this.removePair(id);
-        throw noDiskSpace();
-      }
+    if (outcome === 'disk full') {
+      await this.removePair(id);
+      throw noDiskSpace();
+    }
+    if (outcome === 'failed') {
+      out.destroy();
       // What arrived is kept: the client resumes from HEAD's offset.
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- @tus/server answers thrown { status_code, body }
       throw FILE_WRITE_ERROR;
