@@ -126,22 +126,7 @@ describe('share links over any sequence of requests', () => {
           const id = `p${String(run).padStart(7, '0')}`;
           let clock = Date.now();
           const uploadedAt = new Date(clock - 60_000);
-          await db().file.create({
-            data: {
-              id,
-              name: `${id}.bin`,
-              size: BigInt(size),
-              type: 'application/octet-stream',
-              uploadedAt,
-              generation: newFileGeneration(),
-            },
-          });
-          // Its bytes (sparse), written when the row says: downloads are planned from the open file.
-          const stored = resolveStoragePath(env().storageDir, id);
-          fs.mkdirSync(path.dirname(stored), { recursive: true });
-          fs.writeFileSync(stored, '');
-          fs.truncateSync(stored, size);
-          fs.utimesSync(stored, uploadedAt, uploadedAt);
+          await storeFile(id, size, uploadedAt);
           const tracked = await createLink({
             fileId: id,
             ttlMs: TTL_MS,
@@ -348,16 +333,9 @@ describe('share links over any sequence of requests', () => {
             if (step.kind === 'deleteAndReupload') {
               if (!deleted) {
                 await deleteFile(id, CLI_ACTOR);
-                await db().file.create({
-                  data: {
-                    id,
-                    name: `${id}.bin`,
-                    size: BigInt(size),
-                    type: 'application/octet-stream',
-                    uploadedAt,
-                    generation: newFileGeneration(),
-                  },
-                });
+                // A new file under the same name and id: its bytes too, so only the generation
+                // keeps the old links from it.
+                await storeFile(id, size, uploadedAt);
                 deleted = true;
               }
               continue;
@@ -401,3 +379,22 @@ describe('share links over any sequence of requests', () => {
     expect(seen.refused).toBeGreaterThan(50);
   });
 });
+
+/** A file row and its bytes (sparse, mtime = upload time): downloads are planned from the open file. */
+async function storeFile(id: string, size: number, uploadedAt: Date): Promise<void> {
+  await db().file.create({
+    data: {
+      id,
+      name: `${id}.bin`,
+      size: BigInt(size),
+      type: 'application/octet-stream',
+      uploadedAt,
+      generation: newFileGeneration(),
+    },
+  });
+  const stored = resolveStoragePath(env().storageDir, id);
+  fs.mkdirSync(path.dirname(stored), { recursive: true });
+  fs.writeFileSync(stored, '');
+  fs.truncateSync(stored, size);
+  fs.utimesSync(stored, uploadedAt, uploadedAt);
+}

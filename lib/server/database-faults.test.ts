@@ -188,6 +188,26 @@ describe.skipIf(process.getuid?.() !== 0)('a read-only database', () => {
   }, 120_000);
 });
 
+/**
+ * `total` complete downloads of a 4 KiB file by 10 clients; resolves with when each one ended.
+ * Every body is checked whole: a record counts only downloads the client really got.
+ */
+async function downloadMany(server: TestServer, id: string, total: number): Promise<number[]> {
+  let next = 0;
+  const finishedAt: number[] = [];
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (next < total) {
+        next++;
+        const response = await fetch(`${server.baseURL}/${id}`);
+        expect((await response.arrayBuffer()).byteLength).toBe(4096);
+        finishedAt.push(performance.now());
+      }
+    }),
+  );
+  return finishedAt;
+}
+
 describe('kill -9 and download records', () => {
   it('keeps the record of every download completed a batch interval before the kill', async () => {
     const server = await start();
@@ -195,18 +215,7 @@ describe('kill -9 and download records', () => {
     const { id } = (await (await upload(server, token, 'counted.txt', 'x'.repeat(4096))).json()) as { id: string };
 
     const total = 300;
-    let next = 0;
-    const finishedAt: number[] = [];
-    await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        while (next < total) {
-          next++;
-          const response = await fetch(`${server.baseURL}/${id}`);
-          expect((await response.arrayBuffer()).byteLength).toBe(4096);
-          finishedAt.push(performance.now());
-        }
-      }),
-    );
+    await downloadMany(server, id, total);
     // The documented bound: a record is stored within the batch interval (100 ms) of its download.
     await new Promise((r) => setTimeout(r, 250));
     await server.kill('SIGKILL');
@@ -218,17 +227,7 @@ describe('kill -9 and download records', () => {
     const token = tokenOf(server);
     const { id } = (await (await upload(server, token, 'burst.txt', 'y'.repeat(4096))).json()) as { id: string };
     const total = 300;
-    let next = 0;
-    const finishedAt: number[] = [];
-    await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        while (next < total) {
-          next++;
-          await (await fetch(`${server.baseURL}/${id}`)).arrayBuffer();
-          finishedAt.push(performance.now());
-        }
-      }),
-    );
+    const finishedAt = await downloadMany(server, id, total);
     const killedAt = performance.now();
     await server.kill('SIGKILL');
     const { rows, counted } = downloadRows(server.dataDir, id);
@@ -245,15 +244,7 @@ describe('kill -9 and download records', () => {
     const token = tokenOf(server);
     const { id } = (await (await upload(server, token, 'stopped.txt', 'z'.repeat(4096))).json()) as { id: string };
     const total = 300;
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        while (next < total) {
-          next++;
-          await (await fetch(`${server.baseURL}/${id}`)).arrayBuffer();
-        }
-      }),
-    );
+    await downloadMany(server, id, total);
     await server.kill('SIGTERM');
     expect(downloadRows(server.dataDir, id)).toEqual({ rows: total, counted: total });
   }, 120_000);
