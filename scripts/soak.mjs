@@ -6,7 +6,7 @@
 // upload reads back intact, and the server's RSS ends within 50 MiB of where it started.
 //
 //   npm run soak                   full run (1 minute of warm-up, then 3 minutes of traffic, 6 workers)
-//   npm run soak -- --short        a quick run for CI (20 s of warm-up, 30 s of traffic)
+//   npm run soak -- --short        a quick run for CI (60 s of warm-up, 30 s of traffic)
 //   options: --duration 30s|3m|SECONDS  --warmup 60s|SECONDS  --workers N  --big-size MIB  --no-build
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -68,7 +68,7 @@ function parseArgs(argv) {
   args.duration ??= args.short ? 30 : 180;
   // The start figure of RSS is taken after it: long enough for the processes' memory to reach its
   // working size under this mix (it grew for about a minute of traffic in the first runs).
-  args.warmup ??= args.short ? 20 : 60;
+  args.warmup ??= 60; // Next reaches its working size only after about a minute of this mix
   if (!(args.workers >= 1) || !(args.bigSize >= MIB)) throw new Error('--workers >= 1 and --big-size >= 1 please');
   return args;
 }
